@@ -1,0 +1,49 @@
+# llmrec: `make demo` sets up and runs the demo pipeline (paper included); `make test` sets up and runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export DVC_NO_ANALYTICS := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: setup demo test test-slow export clean-nbs docs paper show bench
+.DEFAULT_GOAL := demo
+
+setup: $(VENV)/.installed
+
+# Pinned, CPU-only environment (torch==2.13.0 CPU wheel; no uv/poetry, which would pull a CUDA build).
+$(VENV)/.installed: requirements.lock settings.ini setup.py
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -r requirements.lock
+	$(VENV)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+demo: setup  ## the main job: the demo profile of `dvc repro`, paper included, then the result table
+	dvc config core.analytics false
+	time dvc repro
+	llmrec show
+
+export: setup
+	nbdev_export
+
+test: setup  ## nbdev export/clean leave no diff, notebooks run, pytest passes
+	nbdev_export
+	@test -z "$$(git status --porcelain -- llmrec)" || { git status --porcelain -- llmrec; echo 'llmrec/ differs from what nbs/ exports: run nbdev_export and commit'; exit 1; }
+	nbdev_clean
+	@test -z "$$(git status --porcelain -- nbs)" || { git status --porcelain -- nbs; echo 'notebooks are not clean: run nbdev_clean and commit'; exit 1; }
+	time nbdev_test --n_workers 2
+	time python -m pytest -q tests
+
+test-slow: setup  ## the slow tests and notebook cells too
+	nbdev_test --n_workers 2 --flags slow
+	python -m pytest -q tests --runslow
+
+paper: setup
+	llmrec paper --src paper/paper.qmd --out paper/_output
+
+show: setup
+	llmrec show
