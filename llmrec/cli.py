@@ -15,7 +15,8 @@ __all__ = ['BENCH_COLUMNS', 'collect_bench', 'results_table', 'build_parser', 'm
 # %% ../nbs/95_cli.ipynb
 def _prepare(a):
     from llmrec.data import prepare
-    prepare(a.dataset, Path(a.out), raw_dir=Path(a.raw_dir) if a.raw_dir else None)
+    params = load_params(a.params)
+    prepare(a.dataset, Path(a.out), raw_dir=Path(a.raw_dir) if a.raw_dir else None, **params['prepare'])
 
 def _baselines(a):
     from llmrec.baselines import run_baselines
@@ -76,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser('prepare', help='raw files -> canonical tables (checks every sha256 first)')
     s.add_argument('--dataset', required=True); s.add_argument('--out', required=True)
     s.add_argument('--raw-dir', default=None, help='raw folder (default: $LLMREC_DATA_DIR or ../shared/datasets)')
-    s.set_defaults(fn=_prepare)
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_prepare)
     s = sub.add_parser('baselines', help='train and evaluate the baselines on one dataset')
     s.add_argument('--data', required=True); s.add_argument('--out', required=True)
     s.add_argument('--per-user', required=True); s.add_argument('--bench', required=True)

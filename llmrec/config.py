@@ -29,6 +29,8 @@ def setup_env():
     for k, v in OFFLINE_ENV.items(): os.environ[k] = v
 
 # %% ../nbs/00a_config.ipynb
+_UMASK = os.umask(0); os.umask(_UMASK)
+
 @contextmanager
 def atomic_write(path, # destination file
                  mode='w', # 'w' for text, 'wb' for bytes
@@ -38,6 +40,7 @@ def atomic_write(path, # destination file
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': encoding})) as f: yield f
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file the permissions `open` would
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
