@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test test-slow export clean-nbs docs paper show bench
+.PHONY: setup sysdeps demo test test-slow export docs paper show bench
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -30,7 +30,7 @@ demo: setup  ## the main job: the demo profile of `dvc repro`, paper included, t
 export: setup
 	nbdev_export
 
-test: setup  ## nbdev export/clean leave no diff, notebooks run, pytest passes
+test: setup sysdeps  ## nbdev export/clean leave no diff, notebooks run, pytest passes
 	nbdev_export
 	@test -z "$$(git status --porcelain -- llmrec)" || { git status --porcelain -- llmrec; echo 'llmrec/ differs from what nbs/ exports: run nbdev_export and commit'; exit 1; }
 	nbdev_clean
@@ -41,6 +41,12 @@ test: setup  ## nbdev export/clean leave no diff, notebooks run, pytest passes
 test-slow: setup  ## the slow tests and notebook cells too
 	nbdev_test --n_workers 2 --flags slow
 	python -m pytest -q tests --runslow
+
+docs: setup  ## docs site in _docs/: nbdev_docs where Quarto is installed, else llmrec's offline builder
+	python -m llmrec.docs --nbs nbs --out _docs
+
+sysdeps:  ## Debian packages the browser test needs (Chromium), installed once
+	@command -v chromium >/dev/null || { (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo 'could not install chromium: the browser test will skip'; }
 
 paper: setup
 	llmrec paper --src paper/paper.qmd --out paper/_output

@@ -18,8 +18,9 @@ from .config import LlmrecError, register_params, write_csv, write_json
 # %% auto #0
 __all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'SMOLLM2_GGUF', 'clean_text', 'item_text', 'item_texts',
            'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir', 'smollm2_dir',
-           'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors', 'load_vectors', 'encode_cached',
-           'load_encoder', 'dataset_texts', 'encode', 'encoder_flops', 'matmul_peak_tflops', 'bench_encode']
+           'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors', 'load_vectors',
+           'encode_cached', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops', 'matmul_peak_tflops',
+           'bench_encode']
 
 # %% ../nbs/10_encode.ipynb
 ENCODE_DEFAULTS = {
@@ -157,16 +158,21 @@ def smollm2_dir(cache_dir='models/encoders') -> Path:
         if tmp.exists(): shutil.rmtree(tmp)
     return out
 
+def encoder_name(spec:str) -> str:
+    "The short name of an encoder spec, used for folders: 'minilm', 'smollm2', 'smollm2-last', '<folder name>'."
+    name, _, pooling = spec.partition(':')
+    base = name if name in ('minilm', 'smollm2') else re.sub(r'[^A-Za-z0-9_.-]', '-', Path(name).expanduser().resolve().name)
+    return base + (f'-{pooling}' if pooling not in ('', 'mean') else '')
+
 def resolve_encoder(spec:str, # 'minilm', 'smollm2', a local model folder; optionally ':mean'/':last'/':cls'
                     cache_dir='models/encoders') -> tuple[str, Path, str]:
     "`(name, model_dir, pooling)` for an encoder spec; a name that is not on disk fails at once."
     name, _, pooling = spec.partition(':')
     if pooling and pooling not in POOLINGS: raise LlmrecError(f'encoder {spec!r}: pooling must be one of {POOLINGS}')
-    if name == 'minilm': return 'minilm', minilm_dir(), pooling or 'mean'
-    if name == 'smollm2': return 'smollm2' + (f'-{pooling}' if pooling not in ('', 'mean') else ''), smollm2_dir(cache_dir), pooling or 'mean'
+    if name == 'minilm': return encoder_name(spec), minilm_dir(), pooling or 'mean'
+    if name == 'smollm2': return encoder_name(spec), smollm2_dir(cache_dir), pooling or 'mean'
     d = Path(name).expanduser()
-    if d.is_dir() and (d / 'config.json').exists():
-        return re.sub(r'[^A-Za-z0-9_.-]', '-', d.resolve().name), d, pooling or 'mean'
+    if d.is_dir() and (d / 'config.json').exists(): return encoder_name(spec), d, pooling or 'mean'
     raise LlmrecError(f"encoder {name!r}: not 'minilm', 'smollm2' or a local model folder with a config.json; "
                       'llmrec never downloads models, so a hub name needs a local copy: pass its folder instead')
 
@@ -369,15 +375,16 @@ def bench_encode(data_dir, # canonical tables; its item texts are encoded
                  out_csv, # tidy benchmark CSV to write
                  params:dict, # resolved params (encode section, run profile)
                  spec:str='minilm', # the encoder spec to time
+                 kind:str='items', # time the dataset's 'items' texts or its 'users' profiles
                  cache_dir='models/encoders',
                  device=None, # default: the profile's accelerator
                  peak_tflops:float|None=None) -> pd.DataFrame: # GPU only: measured bf16 ceiling (measured here if None)
     "Time llmrec encoding against `SentenceTransformer.encode` on the same texts; write and return tidy rows."
     from sentence_transformers import SentenceTransformer
     p = params['encode']
-    texts = dataset_texts(data_dir, params)['items'][:p['bench_texts']]
+    texts = dataset_texts(data_dir, params)[kind][:p['bench_texts']]
     enc = load_encoder(spec, params, cache_dir, device)
-    dev, mt = enc.device, p['item_max_tokens']
+    dev, mt = enc.device, p['item_max_tokens' if kind == 'items' else 'user_max_tokens']
     st = SentenceTransformer(str(enc.model_dir), device=str(dev), model_kwargs={'dtype': enc.dtype})
     st.max_seq_length = mt
     if enc.pooling != 'mean' and len(st) > 1: st[1].pooling_mode = enc.pooling  # same pooling on both sides
@@ -391,7 +398,7 @@ def bench_encode(data_dir, # canonical tables; its item texts are encoded
             secs[k] = min(secs[k], time.perf_counter() - t)
     t_ours, t_st, ours, theirs = secs['llmrec'], secs['sentence-transformers'], vecs['llmrec'], vecs['sentence-transformers']
     devname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu-{torch.get_num_threads()}t'
-    row = lambda system, metric, value: {'benchmark': f'encode-{enc.name}', 'system': system,
+    row = lambda system, metric, value: {'benchmark': f'encode-{enc.name}' + ('' if kind == 'items' else f'-{kind}'), 'system': system,
                                          'profile': params.get('profile', 'demo'), 'device': devname, 'metric': metric, 'value': float(value)}
     rows = [row('llmrec', 'items_per_s', len(texts) / t_ours), row('sentence-transformers', 'items_per_s', len(texts) / t_st),
             row('llmrec', 'speedup', t_st / t_ours),

@@ -1,0 +1,70 @@
+"""Issue 4's goal table: llmrec against the best baseline per dataset, with a paired test over users.
+
+Reads tidy result rows (`results/runs/<profile>/<ds>/{baselines,align}.csv`) and per-user parquets
+(`models/<profile>/<ds>/{baselines,align}/<model>-seed<s>.parquet`). The best baseline is the one with the highest mean
+test NDCG@10 over seeds among pop, bpr, lightgcn, sasrec, sasrec-bce and the zero-shot llmrec-noalign; the paired test
+compares per-user NDCG@10 averaged over seeds (Wilcoxon signed-rank, two-sided, `llmrec.evaluate.paired_test`).
+
+    python scripts/align_goals.py --profile paper [--root .] [--out results/align-goals-paper.csv]
+"""
+import argparse, sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from llmrec.evaluate import paired_test
+
+BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec-noalign')
+GOALS = {'amazon-scientific': 1.15, 'microlens-50k': 1.10, 'ibm-articles': 1.10, 'ml-100k': 1.00}
+
+
+def per_user(root:Path, profile:str, ds:str, model:str, metric:str) -> pd.DataFrame|None:
+    "Per-user `metric` averaged over the seeds found."
+    stage = 'align' if model.startswith('llmrec') else 'baselines'
+    files = sorted((root / 'models' / profile / ds / stage).glob(f'{model}-seed*.parquet'))
+    if not files: return None
+    df = pd.concat([pd.read_parquet(f)[['user_idx', metric]] for f in files])
+    return df.groupby('user_idx', as_index=False)[metric].mean()
+
+
+def goal_table(root:Path, profile:str, metric:str='NDCG@10') -> pd.DataFrame:
+    rows = []
+    for ds, goal in GOALS.items():
+        frames = [pd.read_csv(f) for f in (root / 'results/runs' / profile / ds).glob('*.csv')] if (root / 'results/runs' / profile / ds).exists() else []
+        if not frames: continue
+        res = pd.concat(frames)
+        means = res[res.metric == metric].groupby('model')['value'].agg(['mean', 'std', 'count'])
+        if 'llmrec' not in means.index: continue
+        base = means[means.index.isin(BASELINES)]
+        if base.empty: continue
+        best = base['mean'].idxmax()
+        a, b = per_user(root, profile, ds, 'llmrec', metric), per_user(root, profile, ds, best, metric)
+        p = paired_test(a, b, metric) if a is not None and b is not None else float('nan')
+        ratio = means.loc['llmrec', 'mean'] / base.loc[best, 'mean']
+        rows.append({'dataset': ds, 'metric': metric, 'llmrec': means.loc['llmrec', 'mean'],
+                     'llmrec_std': means.loc['llmrec', 'std'], 'best_baseline': best, 'baseline': base.loc[best, 'mean'],
+                     'ratio': ratio, 'goal': goal, 'p_value': p, 'met': bool(ratio >= goal and (goal <= 1.0 or p < 0.05)),
+                     'seeds': int(means.loc['llmrec', 'count'])})
+    return pd.DataFrame(rows)
+
+
+def ablation_table(root:Path, profile:str, metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
+    frames = [pd.read_csv(f) for f in sorted((root / 'results/runs' / profile).glob('*/*.csv'))]
+    if not frames: return pd.DataFrame()
+    res = pd.concat(frames)
+    res = res[res.metric.isin(metrics)]
+    t = res.groupby(['dataset', 'model', 'metric'])['value'].agg(['mean', 'std']).unstack('metric')
+    return t
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--profile', default='paper'); ap.add_argument('--root', default='.'); ap.add_argument('--out', default=None)
+    a = ap.parse_args()
+    pd.set_option('display.width', 200)
+    for m in ('NDCG@10', 'HR@10'):
+        t = goal_table(Path(a.root), a.profile, m)
+        print(t.to_string(index=False, float_format=lambda v: f'{v:.4g}'))
+        if a.out and m == 'NDCG@10': t.to_csv(a.out, index=False)
+    print(ablation_table(Path(a.root), a.profile).to_string(float_format=lambda v: f'{v:.4f}'))

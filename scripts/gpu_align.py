@@ -1,0 +1,140 @@
+"""Paper-profile runs of issue 4 on the device machine: encode (MiniLM, SmolLM2), encode benchmarks, alignment runs.
+
+Uses only llmrec's exported functions (`encode`, `bench_encode`, `align_run`, `save_run`, `bench_rows`) with the
+params of `params.yaml` merged with `scripts/params_align.yaml` (the sections proposed for params.yaml), profile
+`paper`. Alignment runs go to a pool of worker processes on the one GPU (the model is small: one run leaves the GPU
+mostly idle). Outputs mirror the DVC layout under --root; `scripts/gpu_align.sh` holds the exact commands.
+
+    python scripts/gpu_align.py peak --out OUT
+    python scripts/gpu_align.py encode --datasets ml-100k ... --encoders minilm --bench microlens-50k --out OUT
+    python scripts/gpu_align.py train --datasets ... --models llmrec ... [--grid JSON] --workers 12 --tag minilm --out OUT
+"""
+import argparse, json, os, sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
+COST = {'microlens-50k': 0, 'amazon-scientific': 1, 'ml-100k': 2, 'ibm-articles': 3}  # biggest first
+
+
+def load_params(profile='paper'):
+    import yaml
+    from llmrec.config import resolve_params
+    raw = yaml.safe_load(open('params.yaml')) or {}
+    raw.update(yaml.safe_load(open('scripts/params_align.yaml')))
+    return resolve_params(raw, profile)
+
+
+def cmd_peak(a):
+    import torch
+    from llmrec.encode import matmul_peak_tflops
+    peak = matmul_peak_tflops()
+    out = {'device': torch.cuda.get_device_name(0), 'bf16_matmul_tflops': peak, 'torch': torch.__version__}
+    print(json.dumps(out)); Path(a.out).mkdir(parents=True, exist_ok=True)
+    (Path(a.out) / 'peak.json').write_text(json.dumps(out, indent=1))
+
+
+def cmd_encode(a):
+    import pandas as pd
+    from llmrec.encode import bench_encode, encode, matmul_peak_tflops
+    p = load_params(a.profile)
+    p['encode']['encoders'] = a.encoders
+    root, out = Path(a.root), Path(a.out)
+    for ds in a.datasets:
+        t = time.time()
+        m = encode(f'data/{ds}', root / f'models/{a.profile}/{ds}/encode', p, cache_dir=root / 'models/encoders', progress=False)
+        print(ds, {k: (v['seconds'], v['cache_hits']) for k, v in m['encoders'].items()}, f'{time.time() - t:.1f} s', flush=True)
+    if a.bench:
+        peak = matmul_peak_tflops() if p['run']['accelerator'] in ('gpu', 'cuda') else None
+        p['encode']['bench_texts'] = a.bench_texts
+        frames = []
+        for spec in a.encoders:
+            for kind in ('items', 'users'):
+                frames.append(bench_encode(f'data/{a.bench}', root / f'bench-{spec}-{kind}.csv', p, spec, kind,
+                                           cache_dir=root / 'models/encoders', peak_tflops=peak))
+        df = pd.concat(frames, ignore_index=True)
+        print(df.to_string()); out.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out / f'bench-encode-{"-".join(a.encoders)}.csv', index=False)
+
+
+def _job(job):
+    import torch
+    torch.set_num_threads(2)
+    from llmrec.align import align_run, save_run
+    from llmrec.data import load_recdata
+    ds, name, seed, hp, test, root, profile = job
+    p = load_params(profile)
+    data = load_recdata(f'data/{ds}')
+    t = time.time()
+    r = align_run(name, data, p['align'], p['run'], Path(root) / f'models/{profile}/{ds}/encode', seed, hp, test)
+    rows = save_run(r, ds, profile, Path(root) / f'models/{profile}/{ds}/align') if test else None
+    r.per_user = None  # the parquet is on disk; keep what travels back small
+    return ds, r, rows, time.time() - t
+
+
+def _pool(jobs, workers):
+    import multiprocessing as mp
+    results = []
+    with mp.get_context('spawn').Pool(min(workers, len(jobs))) as pool:
+        for ds, r, rows, secs in pool.imap_unordered(_job, jobs):
+            print(f'{ds} {r.model} seed {r.seed}: valid {r.valid.get("NDCG@10", float("nan")):.4f} '
+                  f'test {r.test.get("NDCG@10", float("nan")):.4f} epochs {r.epochs} best {r.best_epoch} {secs:.0f} s', flush=True)
+            results.append((ds, r, rows))
+    return results
+
+
+def cmd_train(a):
+    import pandas as pd
+    from llmrec.align import align_hparams, bench_rows
+    from llmrec.config import write_csv, write_json
+    p, prof = load_params(a.profile), a.profile
+    root, out = Path(a.root), Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    datasets = sorted(a.datasets, key=lambda d: COST.get(d, 9))
+    hp = {ds: align_hparams(p['align'], ds) for ds in datasets}
+    if a.hparams:  # hyperparameters chosen on validation by an earlier call
+        hp.update({ds: v for ds, v in json.loads(Path(a.hparams).read_text()).items() if ds in hp})
+    grid = json.loads(a.grid) if a.grid else {}
+    grid = {ds: grid.get(ds, grid.get('*', [])) for ds in datasets}
+    tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1]
+    seeds = p['run']['seeds']
+    final = lambda dss: [(ds, m, s, hp[ds], True, str(root), prof) for ds in dss for m in a.models for s in seeds]
+    # wave 1: the validation grid (seed 0, full model, test never scored) and the final runs of untuned datasets
+    jobs = [(ds, 'llmrec', 0, {**hp[ds], **pt}, False, str(root), prof) for ds in tuned_ds for pt in grid[ds]]
+    wave1 = _pool(jobs + final([ds for ds in datasets if ds not in tuned_ds]), a.workers)
+    tuned = [(ds, r, rows) for ds, r, rows in wave1 if rows is None]
+    done = [(ds, r, rows) for ds, r, rows in wave1 if rows is not None]
+    if tuned:
+        keys = sorted({k for ds in tuned_ds for pt in grid[ds] for k in pt})
+        table = pd.DataFrame([{'dataset': ds, **{k: r.hparams[k] for k in keys}, 'val_HR@10': r.valid['HR@10'],
+                               'val_NDCG@10': r.valid['NDCG@10'], 'best_epoch': r.best_epoch, 'epochs': r.epochs,
+                               's_per_epoch': r.s_per_epoch, **r.extras} for ds, r, _ in tuned])
+        table = table.sort_values(['dataset', 'val_NDCG@10'], ascending=[True, False])
+        table.to_csv(out / f'tuning-{a.tag}.csv', index=False); print(table.to_string(), flush=True)
+        for ds in tuned_ds: hp[ds] = max((r for d, r, _ in tuned if d == ds), key=lambda r: r.valid['NDCG@10']).hparams
+    write_json(hp, out / f'hparams-{a.tag}.json'); write_json(hp, root / f'hparams-{a.tag}.json')
+    if tuned_ds: done += _pool(final(tuned_ds), a.workers)  # wave 2: the chosen point, every model and seed
+    order = {m: i for i, m in enumerate(a.models)}
+    for ds in datasets:
+        got = sorted([(r, rows) for d, r, rows in done if d == ds], key=lambda x: (order[x[0].model], x[0].seed))
+        write_csv(pd.concat([rows for _, rows in got], ignore_index=True), root / f'results/runs/{prof}/{ds}/align-{a.tag}.csv')
+        write_csv(bench_rows([r for r, _ in got], ds, prof), root / f'results/bench-runs/{prof}/{ds}/align-{a.tag}.csv')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    for name in ('peak', 'encode', 'train'):
+        s = sub.add_parser(name); s.add_argument('--out', default=os.environ.get('OUT', '/tmp/out'))
+        s.add_argument('--root', default='.'); s.add_argument('--profile', default='paper')
+        if name != 'peak': s.add_argument('--datasets', nargs='+', default=list(COST))
+    s = sub.choices['encode']; s.add_argument('--encoders', nargs='+', default=['minilm'])
+    s.add_argument('--bench', default=None); s.add_argument('--bench-texts', type=int, default=50000)
+    s = sub.choices['train']; s.add_argument('--models', nargs='+', required=True); s.add_argument('--grid', default=None)
+    s.add_argument('--workers', type=int, default=12); s.add_argument('--tag', default='run')
+    s.add_argument('--hparams', default=None)
+    a = ap.parse_args()
+    {'peak': cmd_peak, 'encode': cmd_encode, 'train': cmd_train}[a.cmd](a)
+
+
+if __name__ == '__main__':
+    main()

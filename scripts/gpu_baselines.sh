@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The exact command run on the device machine (one NVIDIA H200) for the paper-profile baselines, through the device
+# tool with `carry: ["data"]` (the prepared datasets; `llmrec prepare` for each first). Its image has torch, lightning,
+# pandas, pyarrow, scipy and pyyaml, so llmrec runs from the working tree with PYTHONPATH=. and nothing installed.
+# Afterwards, here: python scripts/import_gpu_baselines.py --src <fetched $OUT> --device-note /12-concurrent
+set -euo pipefail
+export PYTHONPATH=. PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt" || true
+python3 -c 'import torch, lightning; print(torch.__version__, lightning.__version__, torch.cuda.get_device_name(0))' >> "$OUT/gpu.txt"
+python3 scripts/gpu_baselines.py --out "$OUT" --workers "${WORKERS:-12}" --budget-s "${BUDGET_S:-540}" \
+  --datasets ${DATASETS:-amazon-beauty-p5 ml-100k amazon-scientific amazon-musical-instruments ibm-articles microlens-50k} \
+  ${FINAL_ONLY:+--final-only "$FINAL_ONLY" --no-pop --final-stop 1.0}
+# Second call (what the first left undone on Beauty: its SASRec grid took the whole budget under 14-way GPU sharing):
+#   DATASETS=amazon-beauty-p5 WORKERS=6 BUDGET_S=185 FINAL_ONLY='{"sasrec": {"dropout": 0.2}, "sasrec-bce": {"max_epochs": 80}}' bash scripts/gpu_baselines.sh

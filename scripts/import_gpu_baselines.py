@@ -1,0 +1,55 @@
+"""Turn the output of `scripts/gpu_baselines.py` (runs.jsonl + per_user.tar.gz) into the paper-profile stage outputs.
+
+    python scripts/import_gpu_baselines.py --src <folder with runs.jsonl> [--profile paper] [--grid-report FILE]
+
+writes, per dataset that has final runs, exactly what `llmrec baselines` writes for the paper profile:
+`results/runs/<profile>/<dataset>/baselines.csv`, `results/bench-runs/<profile>/<dataset>/baselines.csv` and
+`models/<profile>/<dataset>/baselines/<model>-seed<seed>.{parquet,json}` (through `write_baseline_outputs`), and prints
+the validation grid of every (dataset, model) with the chosen point marked (what params.yaml's comments record).
+"""
+import argparse, json, sys, tarfile, tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from llmrec.baselines import BaselineRun, write_baseline_outputs
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--src', required=True); p.add_argument('--profile', default='paper')
+    p.add_argument('--device-note', default='', help='appended to the device name in bench rows, e.g. "/12-concurrent"')
+    p.add_argument('--grid-report', default=None, help='also write the grid table (markdown) to this file')
+    a = p.parse_args(argv)
+    src = Path(a.src)
+    recs = [json.loads(l) for l in (src / 'runs.jsonl').read_text().splitlines() if l.strip()]
+    recs = [r for r in recs if 'error' not in r]
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(src / 'per_user.tar.gz') as tar: tar.extractall(tmp, filter='data')
+        root = Path(tmp) / 'per_user'
+        for ds in dict.fromkeys(r['dataset'] for r in recs if r['kind'] == 'final'):
+            runs = []
+            for r in recs:
+                if r['kind'] != 'final' or r['dataset'] != ds: continue
+                f = root / ds / f"{r['model']}-seed{r['seed']}.parquet"
+                if not f.exists(): print(f'missing {f}', file=sys.stderr); continue
+                runs.append(BaselineRun(r['model'], r['seed'], pd.read_parquet(f), r['test'], r['valid'], r.get('best_epoch', 0),
+                                        r['epochs'], r['train_s'], r['s_per_epoch'], r['hparams'], r['device'] + a.device_note))
+            runs.sort(key=lambda r: (r.model, r.seed))
+            write_baseline_outputs(runs, ds, a.profile, Path('results/runs') / a.profile / ds / 'baselines.csv',
+                                   Path('models') / a.profile / ds / 'baselines',
+                                   Path('results/bench-runs') / a.profile / ds / 'baselines.csv')
+            print(f'{ds}: {len(runs)} runs -> results/runs/{a.profile}/{ds}/baselines.csv')
+    tune = pd.DataFrame([{'dataset': r['dataset'], 'model': r['model'], 'point': r['point'], **r['hparams'],
+                          'val_HR@10': r['valid']['HR@10'], 'val_NDCG@10': r['valid']['NDCG@10'], 'best_epoch': r['best_epoch'],
+                          'epochs': r['epochs']} for r in recs if r['kind'] == 'tune'])
+    chosen = {(r['dataset'], r['model']): r['point'] for r in recs if r['kind'] == 'final'}
+    if len(tune):
+        tune['chosen'] = [chosen.get((d, m)) == pt for d, m, pt in zip(tune.dataset, tune.model, tune.point)]
+        report = tune.sort_values(['dataset', 'model', 'val_NDCG@10'], ascending=[True, True, False]).to_markdown(index=False)
+        print(report)
+        if a.grid_report: Path(a.grid_report).write_text(report + '\n')
+
+
+if __name__ == '__main__':
+    main()
