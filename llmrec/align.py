@@ -23,10 +23,10 @@ from .baselines import (EpochTimer, EvaluatedSystem, KeepBestState, SASRecBlock,
 from .encode import encoder_name, load_vectors
 
 # %% auto #0
-__all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'VARIANTS', 'align_hparams', 'info_nce', 'ItemTower', 'UserTower',
-           'TwoTower', 'trim_padding', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
-           'fit_align', 'zero_shot_run', 'tune_align', 'load_encoded', 'align_run', 'save_run', 'bench_rows',
-           'run_align']
+__all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'align_hparams', 'info_nce', 'ItemTower',
+           'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer',
+           'AlignRun', 'build_two_tower', 'fit_align', 'zero_shot_run', 'tune_align', 'load_encoded', 'align_run',
+           'save_run', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -40,6 +40,7 @@ ALIGN_HP = dict(
     learn_temperature=True, # learn log(temperature) with the towers
     negatives='full',       # 'full': every catalogue item is a negative; 'inbatch': only the batch's targets are
     mask_seen=True,         # leave the user's other training items out of their negatives (never the target)
+    profile_prior=False,    # also add w * cos(profile, item text) in the frozen text space to the fused logits
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -78,9 +79,11 @@ def info_nce(queries:torch.Tensor, # (N, C) user vectors
              keys:torch.Tensor, # (M, C) item vectors
              targets:torch.Tensor, # (N,) index of each query's positive key
              temperature:float|torch.Tensor=0.07, # tau
-             exclude:torch.Tensor|None=None) -> torch.Tensor: # (N, M) bool, True = not a negative for that query
+             exclude:torch.Tensor|None=None, # (N, M) bool, True = not a negative for that query
+             bias:torch.Tensor|None=None) -> torch.Tensor: # (N, M) added to the logits (e.g. a text-space prior)
     "Mean InfoNCE loss of cosine similarities over `keys`; every key but the positive (and excluded ones) is a negative."
     logits = F.normalize(queries, dim=-1) @ F.normalize(keys, dim=-1).T / temperature  # (N, M)
+    if bias is not None: logits = logits + bias
     if exclude is not None:
         exclude = exclude.clone(); exclude[torch.arange(len(targets), device=exclude.device), targets] = False
         logits = logits.masked_fill(exclude, float('-inf'))
@@ -130,10 +133,16 @@ class ItemTower(nn.Module):
         return self(self.catalogue)
 
 # %% ../nbs/20_align.ipynb
+ROLES = ('fit', 'valid', 'test')  # the profiles of `10_encode`: before the last training item / valid / test target
+
+def as_roles(profile_vectors) -> dict:
+    "`{role: (n_users, d)}`; one tensor stands for every role (toy examples)."
+    return profile_vectors if isinstance(profile_vectors, dict) else {r: profile_vectors for r in ROLES}
+
 class UserTower(nn.Module):
     "Causal transformer over the history's item vectors (SASRec-like), optionally fused with a user-text vector."
     def __init__(self, dim:int=64, layers:int=2, heads:int=2, max_len:int=50, dropout:float=0.3,
-                 profile_vectors:torch.Tensor|None=None): # (n_users, d_text) frozen profile vectors, or None
+                 profile_vectors:dict|torch.Tensor|None=None): # role -> (n_users, d_text) frozen profiles, or None
         super().__init__()
         self.dim, self.max_len = dim, max_len
         self.position_embedding = nn.Embedding(max_len, dim)
@@ -141,8 +150,9 @@ class UserTower(nn.Module):
         self.blocks = nn.ModuleList(SASRecBlock(dim, heads, dropout) for _ in range(layers))
         self.final_norm = nn.LayerNorm(dim, eps=1e-8)
         if profile_vectors is not None:
-            self.register_buffer('profile_vectors', profile_vectors.float())  # (n_users, d_text)
-            self.profile_proj, self.profile_gate = nn.Linear(profile_vectors.shape[1], dim), nn.Parameter(torch.zeros(dim))
+            pv = torch.stack([as_roles(profile_vectors)[r].float() for r in ROLES])  # (3, n_users, d_text)
+            self.register_buffer('profile_vectors', pv)
+            self.profile_proj, self.profile_gate = nn.Linear(pv.shape[-1], dim), nn.Parameter(torch.zeros(dim))
         else: self.profile_vectors = None
         self.apply(_init_weights)
 
@@ -157,21 +167,39 @@ class UserTower(nn.Module):
         for block in self.blocks: x = block(x, mask) * keep
         return self.final_norm(x)
 
+    def profiles(self, users:torch.Tensor, role:str) -> torch.Tensor: # (B,) -> (B, d_text)
+        "The frozen profile vectors of `users` for `role` ('fit', 'valid' or 'test')."
+        return self.profile_vectors[ROLES.index(role), users]
+
     def fuse(self, h:torch.Tensor, # (B, C) outputs at the last position
              users:torch.Tensor, # (B,) user_idx
+             role:str, # which profile: 'fit' (training), 'valid' or 'test'
              on:torch.Tensor|None=None) -> torch.Tensor: # (B,) bool: fuse these rows only (default all)
         "Add the gated projection of the users' text vectors (identity without profiles)."
         if self.profile_vectors is None: return h
-        p = torch.sigmoid(self.profile_gate) * self.profile_proj(self.profile_vectors[users])  # (B, C)
+        p = torch.sigmoid(self.profile_gate) * self.profile_proj(self.profiles(users, role))  # (B, C)
         return h + (p if on is None else p * on.unsqueeze(-1).to(p.dtype))
 
 # %% ../nbs/20_align.ipynb
 class TwoTower(nn.Module):
     "The aligned space: a user tower over item-tower vectors; scores are cosines (divided by a temperature in training)."
-    def __init__(self, item_tower:ItemTower, user_tower:UserTower, temperature:float=0.07, learn_temperature:bool=True):
+    def __init__(self, item_tower:ItemTower, user_tower:UserTower, temperature:float=0.07, learn_temperature:bool=True,
+                 profile_prior:bool=False): # add w * cos(profile, item text vector), frozen space, to fused logits
         super().__init__()
         self.item_tower, self.user_tower = item_tower, user_tower
         self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)), requires_grad=learn_temperature)
+        self.prior_weight = None
+        if profile_prior:
+            if user_tower.profile_vectors is None or item_tower.text_vectors is None:
+                raise LlmrecError('profile_prior needs both user-text and item text vectors (from the same encoder)')
+            self.prior_weight = nn.Parameter(torch.tensor(0.0))  # w = softplus(.) >= 0, starts at log 2
+
+    def prior(self, users:torch.Tensor, role:str, items:torch.Tensor|None=None) -> torch.Tensor: # (B,), (M,) -> (B, M)
+        "The text-space prior w * cos(profile_u, text_i) (zeros without it)."
+        x = self.item_tower.text_vectors[1:] if items is None else self.item_tower.text_vectors[items + 1]  # (M, d_text)
+        if self.prior_weight is None: return torch.zeros(len(users), len(x), device=x.device)
+        p = F.normalize(self.user_tower.profiles(users, role), dim=-1)  # (B, d_text)
+        return F.softplus(self.prior_weight) * (p @ F.normalize(x, dim=-1).T)  # (B, M)
 
     @property
     def temperature(self) -> torch.Tensor: return self.log_temperature.exp().clamp(0.01, 1.0)
@@ -179,12 +207,14 @@ class TwoTower(nn.Module):
     def hidden(self, tokens:torch.Tensor) -> torch.Tensor: # (B, T) item + 1 tokens -> (B, T, C)
         return self.user_tower(self.item_tower(tokens), tokens == 0)
 
-    def user_vectors(self, tokens:torch.Tensor, users:torch.Tensor) -> torch.Tensor: # -> (B, C)
+    def user_vectors(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, C)
         "Fused user vectors from the last position of the (left-padded) history."
-        return self.user_tower.fuse(self.hidden(tokens)[:, -1], users)
+        return self.user_tower.fuse(self.hidden(tokens)[:, -1], users, role)
 
-    def forward(self, tokens:torch.Tensor, users:torch.Tensor) -> torch.Tensor: # -> (B, n_items) cosines
-        return F.normalize(self.user_vectors(tokens, users), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
+    def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items) logits
+        "Scores of every item: cos(user, item) / temperature (+ the text-space prior when enabled)."
+        cos = F.normalize(self.user_vectors(tokens, users, role), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
+        return cos / self.temperature + (self.prior(users, role) if self.prior_weight is not None else 0)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb
 def trim_padding(*tokens:torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -226,14 +256,14 @@ class AlignSystem(EvaluatedSystem):
         self.inputs = {s: pad_left(data.sequences(s), model.user_tower.max_len) for s in ('valid', 'test')}  # (n_users, T)
         self._items = None
 
-    def forward(self, tokens:torch.Tensor, users:torch.Tensor) -> torch.Tensor: # -> (B, n_items)
-        return self.model(tokens, users)
+    def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items)
+        return self.model(tokens, users, role)
 
     def training_step(self, batch, batch_idx):
         inputs, targets, users, fuse = batch  # (B, T), (B, T), (B,), (B,)
         items = self.model.item_tower.all_items()  # (n_items, C)
         hidden = self.model.user_tower(self.model.item_tower(inputs), inputs == 0)  # (B, T, C)
-        last = self.model.user_tower.fuse(hidden[:, -1], users, fuse)  # (B, C) profile fused on marked rows only
+        last = self.model.user_tower.fuse(hidden[:, -1], users, 'fit', fuse)  # (B, C) profile fused on marked rows only
         hidden = torch.cat([hidden[:, :-1], last.unsqueeze(1)], 1)  # (B, T, C)
         real = targets > 0  # (B, T)
         q, t = hidden[real], targets[real] - 1  # (N, C), (N,) item_idx
@@ -245,7 +275,13 @@ class AlignSystem(EvaluatedSystem):
         if self.hparams.mask_seen:
             exclude = self.seen_mask(users).unsqueeze(1).expand(-1, targets.shape[1], -1)[real]  # (N, n_items)
             if keys_idx is not None: exclude = exclude[:, keys_idx]  # (N, M)
-        loss = info_nce(q, keys, t, self.model.temperature, exclude)
+        bias = None
+        if self.model.prior_weight is not None:  # the prior joins the fused (last, marked) positions only
+            on = torch.zeros_like(real); on[:, -1] = fuse  # (B, T)
+            rows = on[real]  # (N,)
+            bias = torch.zeros(len(t), len(keys), device=q.device, dtype=q.dtype)  # (N, M)
+            bias[rows] = self.model.prior(users.unsqueeze(1).expand_as(real)[real][rows], 'fit', keys_idx).to(bias.dtype)
+        loss = info_nce(q, keys, t, self.model.temperature, exclude, bias)
         self.log('train/loss', loss, batch_size=len(t))
         return loss
 
@@ -272,8 +308,10 @@ class AlignSystem(EvaluatedSystem):
 
     def score_users(self, users, split):
         tokens, = trim_padding(self.inputs[split][users.cpu()])
-        tokens = tokens.to(self.device)  # (B, T')
-        return F.normalize(self.model.user_vectors(tokens, users.to(self.device)), dim=-1) @ self._items.T  # (B, n_items)
+        tokens, users = tokens.to(self.device), users.to(self.device)  # (B, T'), (B,)
+        cos = F.normalize(self.model.user_vectors(tokens, users, split), dim=-1) @ self._items.T  # (B, n_items)
+        if self.model.prior_weight is None: return cos  # the temperature does not change the order
+        return cos / self.model.temperature + self.model.prior(users, split)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb
 def zero_shot_scorer(data:RecData, item_vectors:torch.Tensor, split:str, device='cpu'):
@@ -312,16 +350,17 @@ VARIANTS = {  # model name -> (encoder role or None, use text vectors, use profi
     'llmrec': ('encoder', True, True), 'llmrec-nollm': (None, False, False), 'llmrec-smollm2': ('swap_encoder', True, True),
     'llmrec-noprofile': ('encoder', True, False)}
 
-def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profile_vectors:torch.Tensor|None,
+def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profile_vectors:dict|torch.Tensor|None,
                     seed:int=0) -> TwoTower:
     "A `TwoTower` with fresh weights drawn from `seed`."
     set_seed(seed)
     items = ItemTower(data.n_items, hp['dim'], item_vectors, hp['id_embedding'] or item_vectors is None, hp['text_dropout'],
                       hp['text_hidden'])
-    if profile_vectors is not None and profile_vectors.shape[0] != data.n_users:
-        raise LlmrecError(f'{profile_vectors.shape[0]} user-text vectors for {data.n_users} users: re-run the encode stage')
+    if profile_vectors is not None and any(v.shape[0] != data.n_users for v in as_roles(profile_vectors).values()):
+        raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors)
-    return TwoTower(items, users, hp['temperature'], hp['learn_temperature'])
+    return TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
+                    and item_vectors is not None)
 
 _QUIET = ('.*does not have many workers.*', '.*has `__len__` defined.*', '.*LeafSpec.*', '.*log_every_n_steps.*',
           '.*too few batches.*', '.*precision.*')
@@ -329,7 +368,7 @@ _QUIET = ('.*does not have many workers.*', '.*has `__len__` defined.*', '.*Leaf
 def fit_align(name:str, # model name, for the record
               data:RecData, hp:dict, # `align_hparams(...)`
               item_vectors:torch.Tensor|None, # frozen item text vectors (None: IDs only)
-              profile_vectors:torch.Tensor|None, # frozen user-text vectors (None: no fusion)
+              profile_vectors:dict|torch.Tensor|None, # frozen user-text vectors per role (None: no fusion)
               seed:int=0, run:dict|None=None, # `params['run']`: accelerator, devices, strategy, precision
               eval_batch_size:int=1024, progress_bar:bool=False,
               test:bool=True) -> AlignRun: # False while tuning: the test split is not even scored
@@ -363,6 +402,7 @@ def fit_align(name:str, # model name, for the record
     if m.item_tower.gate is not None: extras['id_gate_mean'] = float(torch.sigmoid(m.item_tower.gate.detach()).mean())
     if m.user_tower.profile_vectors is not None:
         extras['profile_gate_mean'] = float(torch.sigmoid(m.user_tower.profile_gate.detach()).mean())
+    if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
     per_user = system.test_frame if test else None
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,
                     timer.epochs, train_s, timer.train_s / max(timer.epochs, 1), dict(hp), device_name(acc), extras)
@@ -392,13 +432,15 @@ def tune_align(name:str, data:RecData, base:dict, grid:dict, # key -> values; ev
     return pd.DataFrame(rows).sort_values('val_NDCG@10', ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/20_align.ipynb
-def load_encoded(vectors_dir, spec:str) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(item_vectors, user_text_vectors)` written by the encode stage for encoder `spec`."
+def load_encoded(vectors_dir, spec:str) -> tuple[torch.Tensor, dict]:
+    "`(item_vectors, {role: user_text_vectors})` written by the encode stage for encoder `spec`."
     d = Path(vectors_dir) / encoder_name(spec)
     if not (d / 'item_vectors.safetensors').exists():
         raise LlmrecError(f"{d}: no vectors for encoder {spec!r}; add it to encode.encoders in params.yaml and re-run "
                           f"the encode stage, or remove the models that need it from align.models")
-    return load_vectors(d / 'item_vectors.safetensors')['vectors'], load_vectors(d / 'user_text_vectors.safetensors')['vectors']
+    users = load_vectors(d / 'user_text_vectors.safetensors')
+    if set(users) != set(ROLES): raise LlmrecError(f'{d}: user_text_vectors must hold {ROLES}; re-run the encode stage')
+    return load_vectors(d / 'item_vectors.safetensors')['vectors'], users
 
 def align_run(name:str, # a model of `ALIGN_MODELS`
               data:RecData, section:dict, # the resolved `align` section

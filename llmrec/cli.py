@@ -23,6 +23,18 @@ def _baselines(a):
     params = load_params(a.params)
     run_baselines(Path(a.data), Path(a.out), Path(a.per_user), params, bench_csv=Path(a.bench))
 
+def _encode(a):
+    from llmrec.encode import encode
+    encode(Path(a.data), Path(a.out), load_params(a.params), cache_dir=a.cache)
+
+def _bench_encode(a):
+    from llmrec.encode import bench_encode
+    bench_encode(Path(a.data), Path(a.out), load_params(a.params), spec=a.encoder, cache_dir=a.cache)
+
+def _align(a):
+    from llmrec.align import run_align
+    run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), load_params(a.params), bench_csv=Path(a.bench))
+
 def _evaluate(a):
     from llmrec.evaluate import collect_results
     collect_results(Path(a.runs), Path(a.out), Path(a.metrics) if a.metrics else None)
@@ -82,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--data', required=True); s.add_argument('--out', required=True)
     s.add_argument('--per-user', required=True); s.add_argument('--bench', required=True)
     s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_baselines)
+    s = sub.add_parser('encode', help='item texts and user profiles -> vectors, for every configured encoder (cached)')
+    s.add_argument('--data', required=True); s.add_argument('--out', required=True)
+    s.add_argument('--cache', default='models/encoders', help='converted models and the vector cache')
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_encode)
+    s = sub.add_parser('bench-encode', help='items/s of llmrec encoding vs SentenceTransformer.encode, same texts')
+    s.add_argument('--data', required=True); s.add_argument('--out', required=True)
+    s.add_argument('--encoder', default='minilm'); s.add_argument('--cache', default='models/encoders')
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_bench_encode)
+    s = sub.add_parser('align', help='train and evaluate the aligned model and its ablations on one dataset')
+    s.add_argument('--data', required=True); s.add_argument('--vectors', required=True)
+    s.add_argument('--out', required=True); s.add_argument('--per-user', required=True)
+    s.add_argument('--bench', required=True); s.add_argument('--params', default='params.yaml')
+    s.set_defaults(fn=_align)
     s = sub.add_parser('evaluate', help='collect every stage result into results/ranking.csv (and bench.csv)')
     s.add_argument('--runs', required=True); s.add_argument('--out', required=True)
     s.add_argument('--metrics', default=None); s.add_argument('--bench-runs', default=None)

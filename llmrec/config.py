@@ -93,9 +93,10 @@ def register_params(section:str, # name of the params.yaml section
 # %% ../nbs/00a_config.ipynb
 _RUN_KEYS = {'seeds': [0], 'accelerator': 'cpu', 'devices': 1, 'strategy': 'auto', 'num_nodes': 1,
              'precision': '32-true', 'num_workers': 0}
-register_params('base', {'profile': 'demo', 'datasets': list(DATASETS)},
+register_params('base', {'profile': 'demo', 'datasets': list(DATASETS), 'text_datasets': list(DATASETS)},
                 {'profile': (lambda v: v in PROFILES, f'must be one of {PROFILES}'),
-                 'datasets': (lambda v: set(v) <= set(DATASETS), f'datasets must be among {DATASETS}')})
+                 'datasets': (lambda v: set(v) <= set(DATASETS), f'datasets must be among {DATASETS}'),
+                 'text_datasets': (lambda v: set(v) <= set(DATASETS), f'datasets must be among {DATASETS}')})
 register_params('profiles', {p: dict(_RUN_KEYS) for p in PROFILES},
                 {f'{p}.{k}': c for p in PROFILES for k, c in {
                     'seeds': (lambda v: len(v) > 0 and all(s >= 0 for s in v), 'needs at least one seed >= 0'),

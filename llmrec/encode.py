@@ -16,11 +16,11 @@ from tqdm.auto import tqdm
 from .config import LlmrecError, register_params, write_csv, write_json
 
 # %% auto #0
-__all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'SMOLLM2_GGUF', 'clean_text', 'item_text', 'item_texts',
-           'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir', 'smollm2_dir',
-           'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors', 'load_vectors',
-           'encode_cached', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops', 'matmul_peak_tflops',
-           'bench_encode']
+__all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'clean_text', 'item_text',
+           'item_texts', 'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir',
+           'smollm2_dir', 'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors',
+           'load_vectors', 'encode_cached', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops',
+           'matmul_peak_tflops', 'bench_encode']
 
 # %% ../nbs/10_encode.ipynb
 ENCODE_DEFAULTS = {
@@ -84,6 +84,7 @@ def item_texts(items:pd.DataFrame, # the canonical `items.parquet` table
 
 # %% ../nbs/10_encode.ipynb
 _NOT_TRAITS = ('user_idx', 'user_id', 'zip_code', 'zip')
+PROFILE_ROLES = {'fit': ('train',), 'valid': ('train',), 'test': ('train', 'valid')}  # splits read per role
 
 def user_demographics(users:pd.DataFrame) -> list[dict]:
     "Per `user_idx`, the demographic columns present (minus identifiers such as zip codes) as `{key: value}`."
@@ -105,19 +106,21 @@ def _item_label(title, attributes) -> str:
 
 def user_profiles(users:pd.DataFrame, # canonical `users.parquet`
                   items:pd.DataFrame, # canonical `items.parquet`
-                  interactions:pd.DataFrame, # canonical `interactions.parquet` (only split == 'train' is read)
-                  profile_items:int=20, # at most this many most-recent training items
-                  drop_last:int=1) -> list[str]: # leave out the user's last `drop_last` training items
-    "One profile text per `user_idx`, written from training interactions only."
-    train = interactions.loc[interactions['split'] == 'train', ['user_idx', 'item_idx', 'position']]
-    train = train.sort_values(['user_idx', 'position'], kind='stable')
-    labels = [_item_label(t, a) for t, a in zip(items.sort_values('item_idx')['title'], items.sort_values('item_idx')['attributes'])]
-    seqs = dict(tuple(train.groupby('user_idx', sort=True)['item_idx']))
+                  interactions:pd.DataFrame, # canonical `interactions.parquet`
+                  profile_items:int=20, # at most this many most-recent items
+                  role:str='valid') -> list[str]: # 'fit', 'valid' or 'test' (see the table above)
+    "One profile text per `user_idx`, naming only the items before the target of `role`."
+    if role not in PROFILE_ROLES: raise LlmrecError(f'profile role must be one of {list(PROFILE_ROLES)}, got {role!r}')
+    seen = interactions.loc[interactions['split'].isin(PROFILE_ROLES[role]), ['user_idx', 'item_idx', 'position']]
+    seen = seen.sort_values(['user_idx', 'position'], kind='stable')
+    items = items.sort_values('item_idx')
+    labels = [_item_label(t, a) for t, a in zip(items['title'], items['attributes'])]
+    seqs = {u: g.to_numpy() for u, g in seen.groupby('user_idx', sort=True)['item_idx']}
     demos = user_demographics(users)
     out = []
     for u in range(len(users)):
-        seq = seqs[u].to_numpy() if u in seqs else np.empty(0, np.int64)
-        if drop_last: seq = seq[:max(len(seq) - drop_last, 0)]
+        seq = seqs.get(u, np.empty(0, np.int64))
+        if role == 'fit': seq = seq[:-1]  # the last training item is the target of the fused training position
         out.append(profile_text(demos[u], [labels[i] for i in seq[::-1][:profile_items]]))
     return out
 
@@ -279,7 +282,8 @@ def save_vectors(tensors:dict, path, metadata:dict|None=None):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata={k: str(v) for k, v in (metadata or {}).items()})
+        tensors = {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}  # clone: no shared storage
+        save_file(tensors, tmp, metadata={k: str(v) for k, v in (metadata or {}).items()})
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -318,10 +322,11 @@ def _tables(data_dir):
     return tuple(pd.read_parquet(data_dir / f) for f in ('items.parquet', 'users.parquet', 'interactions.parquet'))
 
 def dataset_texts(data_dir, params:dict) -> dict[str, list[str]]:
-    "The texts of one dataset: `items` (in item_idx order) and `users` (profiles, in user_idx order)."
+    "The texts of one dataset: `items` (item_idx order) and `users_fit`, `users_valid`, `users_test` (user_idx order)."
     p = params['encode']
     items, users, inter = _tables(data_dir)
-    return {'items': item_texts(items, p['description_chars']), 'users': user_profiles(users, items, inter, p['profile_items'])}
+    return {'items': item_texts(items, p['description_chars']),
+            **{f'users_{r}': user_profiles(users, items, inter, p['profile_items'], r) for r in PROFILE_ROLES}}
 
 def encode(data_dir, # canonical tables of one dataset (`data/<dataset>`)
            out_dir, # stage output folder: `<encoder>/item_vectors.safetensors`, ..., `manifest.json`
@@ -335,16 +340,19 @@ def encode(data_dir, # canonical tables of one dataset (`data/<dataset>`)
     manifest = {'dataset': dataset, 'template_version': TEMPLATE_VERSION, 'item_max_tokens': p['item_max_tokens'],
                 'user_max_tokens': p['user_max_tokens'], 'profile_items': p['profile_items'],
                 'description_chars': p['description_chars'], 'n_items': len(texts['items']),
-                'n_users': len(texts['users']), 'encoders': {}}
+                'n_users': len(texts['users_valid']), 'encoders': {}}
     for spec in p['encoders']:
         enc, t0 = load_encoder(spec, params, cache_dir), time.time()
         stem = Path(cache_dir) / 'cache' / dataset / enc.name
         iv, h1 = encode_cached(enc, texts['items'], p['item_max_tokens'], f'{stem}-items', progress)
-        uv, h2 = encode_cached(enc, texts['users'], p['user_max_tokens'], f'{stem}-users', progress)
+        uv, hits = {}, int(h1)
+        for r in PROFILE_ROLES:
+            uv[r], h = encode_cached(enc, texts[f'users_{r}'], p['user_max_tokens'], f'{stem}-users_{r}', progress)
+            hits += int(h)
         save_vectors({'vectors': iv}, out_dir / enc.name / 'item_vectors.safetensors', {'encoder': spec})
-        save_vectors({'vectors': uv}, out_dir / enc.name / 'user_text_vectors.safetensors', {'encoder': spec})
+        save_vectors(uv, out_dir / enc.name / 'user_text_vectors.safetensors', {'encoder': spec})
         manifest['encoders'][enc.name] = {'spec': spec, 'model_dir': str(enc.model_dir), 'pooling': enc.pooling,
-            'dim': int(iv.shape[1]), 'cache_hits': int(h1) + int(h2), 'seconds': round(time.time() - t0, 2),
+            'dim': int(iv.shape[1]), 'cache_hits': hits, 'seconds': round(time.time() - t0, 2),
             'device': str(enc.device), 'dtype': str(enc.dtype).replace('torch.', '')}
     write_json(manifest, out_dir / 'manifest.json')
     return manifest
@@ -375,14 +383,14 @@ def bench_encode(data_dir, # canonical tables; its item texts are encoded
                  out_csv, # tidy benchmark CSV to write
                  params:dict, # resolved params (encode section, run profile)
                  spec:str='minilm', # the encoder spec to time
-                 kind:str='items', # time the dataset's 'items' texts or its 'users' profiles
+                 kind:str='items', # time the dataset's 'items' texts or its 'users' (test) profiles
                  cache_dir='models/encoders',
                  device=None, # default: the profile's accelerator
                  peak_tflops:float|None=None) -> pd.DataFrame: # GPU only: measured bf16 ceiling (measured here if None)
     "Time llmrec encoding against `SentenceTransformer.encode` on the same texts; write and return tidy rows."
     from sentence_transformers import SentenceTransformer
     p = params['encode']
-    texts = dataset_texts(data_dir, params)[kind][:p['bench_texts']]
+    texts = dataset_texts(data_dir, params)['users_test' if kind == 'users' else 'items'][:p['bench_texts']]
     enc = load_encoder(spec, params, cache_dir, device)
     dev, mt = enc.device, p['item_max_tokens' if kind == 'items' else 'user_max_tokens']
     st = SentenceTransformer(str(enc.model_dir), device=str(dev), model_kwargs={'dtype': enc.dtype})

@@ -111,7 +111,7 @@ def cmd_recbole(a):
             'data_path': str(work / 'atomic'), 'benchmark_filename': ['train', 'valid', 'test'],
             'USER_ID_FIELD': 'user_id', 'ITEM_ID_FIELD': 'item_id',
             'load_col': {'inter': ['user_id', 'item_id_list', 'item_id'] if seq else ['user_id', 'item_id']},
-            'eval_args': {'mode': 'full', 'order': 'RO', 'group_by': 'user'},
+            'eval_args': {'mode': 'full', 'order': 'TO' if seq else 'RO', 'group_by': 'user'},  # no effect on benchmark files
             'metrics': ['Hit', 'NDCG'], 'topk': [10], 'valid_metric': 'NDCG@10', 'eval_batch_size': 4096,
             'epochs': hp['max_epochs'], 'eval_step': hp['eval_every'], 'stopping_step': hp['patience'],
             'learning_rate': hp['lr'], 'train_batch_size': hp['batch_size'] if not seq else a.sasrec_batch,

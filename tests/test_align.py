@@ -96,7 +96,7 @@ def test_stage_writes_every_model(tmp_path):
     (tmp_path / 'toy' / 'stats.json').write_text(json.dumps({'dataset': 'ml-100k'}))
     for enc in ('minilm', 'smollm2'):
         save_vectors({'vectors': iv}, tmp_path / 'vec' / enc / 'item_vectors.safetensors')
-        save_vectors({'vectors': pv}, tmp_path / 'vec' / enc / 'user_text_vectors.safetensors')
+        save_vectors({r: pv for r in ('fit', 'valid', 'test')}, tmp_path / 'vec' / enc / 'user_text_vectors.safetensors')
     params = resolve_params({'align': {'max_epochs_cap': 1, 'ml-100k': {'dim': 16, 'max_len': 8, 'batch_size': 64}}})
     out = run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'pu', params, tmp_path / 'b.csv')
     assert sorted(out.model.unique()) == sorted(ALIGN_MODELS)
@@ -110,3 +110,19 @@ def test_stage_writes_every_model(tmp_path):
 def test_params_are_validated():
     with pytest.raises(LlmrecError, match='negatives'): resolve_params({'align': {'ml-100k': {'negatives': 'some'}}})
     with pytest.raises(LlmrecError, match='models'): resolve_params({'align': {'models': ['sasrec']}})
+
+
+def test_profile_prior_adds_text_space_cosine():
+    data, iv, pv = _planted()
+    hp = {**ALIGN_HP, 'dim': 16, 'max_len': 8, 'profile_prior': True}
+    m = build_two_tower(data, hp, iv, pv)
+    tokens, users = torch.tensor([[0, 3, 4]]), torch.tensor([5])
+    with torch.no_grad():
+        m.prior_weight.fill_(1.0); m.eval()
+        u = F.normalize(m.user_vectors(tokens, users), dim=-1)
+        expected = u @ F.normalize(m.item_tower.all_items(), dim=-1).T / m.temperature + \
+            F.softplus(torch.tensor(1.0)) * F.normalize(pv[5], dim=-1) @ iv.T  # one tensor stands for every role
+        assert torch.allclose(m(tokens, users)[0], expected[0], atol=1e-5)
+    with pytest.raises(LlmrecError, match='profile_prior'):
+        from llmrec.align import TwoTower
+        TwoTower(ItemTower(30, 16, None), build_two_tower(data, hp, iv, None).user_tower, profile_prior=True)

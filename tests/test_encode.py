@@ -40,16 +40,22 @@ def tiny_bert(tmp_path_factory):
     return d
 
 
-def test_profile_never_names_valid_or_test_items():
+def test_profiles_name_only_what_came_before_their_target():
     items, users, inter = _tables()
-    profiles = user_profiles(users, items, inter, profile_items=100)
-    for u, text in enumerate(profiles):
-        mine = inter[inter.user_idx == u].sort_values('position')
-        held_out = mine[mine.split != 'train'].item_idx.tolist() + mine[mine.split == 'train'].item_idx.tolist()[-1:]
-        for i in held_out: assert f'title-{i:03d}' not in text, (u, i, text)
-        train = mine[mine.split == 'train'].item_idx.tolist()[:-1]
-        assert [f'title-{i:03d}' for i in train[::-1]] == [t for t in text.split('Recently: ')[-1].rstrip('.').split('; ') if t.startswith('title')]
-        assert 'zip' not in text and f"age: {users.age[u]}" in text
+    for role, splits, drop in (('fit', ['train'], 1), ('valid', ['train'], 0), ('test', ['train', 'valid'], 0)):
+        profiles = user_profiles(users, items, inter, profile_items=100, role=role)
+        for u, text in enumerate(profiles):
+            mine = inter[inter.user_idx == u].sort_values('position')
+            before = mine[mine.split.isin(splits)].item_idx.tolist()
+            before = before[:len(before) - drop]
+            target = mine[mine.split == {'fit': 'train', 'valid': 'valid', 'test': 'test'}[role]].item_idx.tolist()[-1]
+            named = [t for t in text.split('Recently: ')[-1].rstrip('.').split('; ') if t.startswith('title')]
+            assert named == [f'title-{i:03d}' for i in before[::-1]], (role, u, text)
+            assert f'title-{target:03d}' not in text, (role, u, text)
+            test_item = mine[mine.split == 'test'].item_idx.item()
+            assert f'title-{test_item:03d}' not in text, 'the test item is in no profile'
+            assert 'zip' not in text and f"age: {users.age[u]}" in text
+    with pytest.raises(LlmrecError, match='role'): user_profiles(users, items, inter, role='train')
 
 
 def test_item_template_is_fixed_and_truncates_descriptions():
@@ -101,11 +107,12 @@ def test_encode_stage_writes_vectors_and_manifest(tiny_bert, tmp_path):
     m = encode(tmp_path / 'toy', tmp_path / 'out', params, cache_dir=tmp_path / 'enc', progress=False)
     name = encoder_name(str(tiny_bert))
     iv = load_vectors(tmp_path / 'out' / name / 'item_vectors.safetensors')['vectors']
-    uv = load_vectors(tmp_path / 'out' / name / 'user_text_vectors.safetensors')['vectors']
-    assert iv.shape == (40, 32) and uv.shape == (30, 32) and m['encoders'][name]['dim'] == 32
+    uv = load_vectors(tmp_path / 'out' / name / 'user_text_vectors.safetensors')
+    assert iv.shape == (40, 32) and m['encoders'][name]['dim'] == 32
+    assert {k: tuple(v.shape) for k, v in uv.items()} == {r: (30, 32) for r in ('fit', 'valid', 'test')}
     assert (tmp_path / 'out' / 'manifest.json').exists()
     m2 = encode(tmp_path / 'toy', tmp_path / 'out', params, cache_dir=tmp_path / 'enc', progress=False)
-    assert m2['encoders'][name]['cache_hits'] == 2
+    assert m2['encoders'][name]['cache_hits'] == 4
 
 
 def test_minilm_puts_similar_items_near():
