@@ -15,25 +15,26 @@ __all__ = ['BENCH_COLUMNS', 'collect_bench', 'results_table', 'build_parser', 'm
 # %% ../nbs/95_cli.ipynb
 def _prepare(a):
     from llmrec.data import prepare
-    params = load_params(a.params)
+    params = load_params(a.params, sections=['prepare'])
     prepare(a.dataset, Path(a.out), raw_dir=Path(a.raw_dir) if a.raw_dir else None, **params['prepare'])
 
 def _baselines(a):
     from llmrec.baselines import run_baselines
-    params = load_params(a.params)
+    params = load_params(a.params, sections=['baselines'])
     run_baselines(Path(a.data), Path(a.out), Path(a.per_user), params, bench_csv=Path(a.bench))
 
 def _encode(a):
     from llmrec.encode import encode
-    encode(Path(a.data), Path(a.out), load_params(a.params), cache_dir=a.cache)
+    encode(Path(a.data), Path(a.out), load_params(a.params, sections=['encode']), cache_dir=a.cache)
 
 def _bench_encode(a):
     from llmrec.encode import bench_encode
-    bench_encode(Path(a.data), Path(a.out), load_params(a.params), spec=a.encoder, cache_dir=a.cache)
+    bench_encode(Path(a.data), Path(a.out), load_params(a.params, sections=['encode']), spec=a.encoder, cache_dir=a.cache)
 
 def _align(a):
     from llmrec.align import run_align
-    run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), load_params(a.params), bench_csv=Path(a.bench))
+    run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), load_params(a.params, sections=['align', 'encode']),
+              bench_csv=Path(a.bench))
 
 def _evaluate(a):
     from llmrec.evaluate import collect_results

@@ -13,8 +13,9 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['OFFLINE_ENV', 'PROFILES', 'DATASETS', 'LlmrecError', 'setup_env', 'atomic_write', 'write_text', 'write_json',
-           'write_csv', 'write_parquet', 'set_seed', 'register_params', 'deep_merge', 'resolve_params', 'load_params']
+__all__ = ['OFFLINE_ENV', 'PROFILES', 'DATASETS', 'SECTION_MODULES', 'LlmrecError', 'setup_env', 'atomic_write', 'write_text',
+           'write_json', 'write_csv', 'write_parquet', 'set_seed', 'register_params', 'deep_merge', 'resolve_params',
+           'load_params']
 
 # %% ../nbs/00a_config.ipynb
 class LlmrecError(Exception):
@@ -147,23 +148,30 @@ def deep_merge(a:dict, b:dict) -> dict:
     return out
 
 # %% ../nbs/00a_config.ipynb
-def _import_stage_modules():
-    "Import the modules that register params sections (each registers at import)."
+SECTION_MODULES = {'prepare': 'data', 'evaluate': 'evaluate', 'baselines': 'baselines', 'encode': 'encode',
+                   'align': 'align', 'generate': 'generate', 'interact': 'interact', 'paper': 'paper'}
+
+def _import_stage_modules(sections=None):
+    "Import the modules that register these params sections (all when None); each module registers at import."
     import importlib
-    for m in ('data', 'evaluate', 'baselines', 'encode', 'align', 'generate', 'interact', 'paper'):
+    for name, m in SECTION_MODULES.items():
+        if sections is not None and name not in sections: continue
         try: importlib.import_module(f'llmrec.{m}')
         except ModuleNotFoundError as e:
             if e.name != f'llmrec.{m}': raise
 
-def resolve_params(raw:dict, profile:str|None=None, source='params.yaml') -> dict:
+def resolve_params(raw:dict, profile:str|None=None, source='params.yaml',
+                   sections=None): # validate only these stage sections (plus base, profiles); None: all
     "Validate a raw params mapping and resolve the active profile; raise `LlmrecError` listing every problem."
     if not isinstance(raw, dict): raise LlmrecError(f'{source}: the top level must be a mapping of sections')
-    _import_stage_modules()
+    _import_stage_modules(sections)
     errors, out = [], {}
     base = raw.get('base', {}) or {}
     profile = profile or (base.get('profile') if isinstance(base, dict) else None) or 'demo'
     if profile not in PROFILES: raise LlmrecError(f"{source}: 'base.profile' = {profile!r}: must be one of {PROFILES}")
     for name, section in raw.items():
+        if name not in _REGISTRY and sections is not None and name in SECTION_MODULES and name not in sections:
+            continue  # a stage validates its own section when it starts; importing every stage costs seconds
         if name not in _REGISTRY:
             errors.append(f"unknown section '{name}' (known: {', '.join(sorted(_REGISTRY))})"); continue
         defaults, checks = _REGISTRY[name]
@@ -178,17 +186,19 @@ def resolve_params(raw:dict, profile:str|None=None, source='params.yaml') -> dic
         # overrides were checked above; `profiles` (which has no overrides) is checked here
         out[name] = _validate(section, defaults, name, {f'{name}.{k}': c for k, c in checks.items()},
                               errors if name == 'profiles' else [])
-    for name, (defaults, _) in _REGISTRY.items(): out.setdefault(name, copy.deepcopy(defaults))
+    for name, (defaults, _) in _REGISTRY.items():
+        if sections is None or name in sections or name not in SECTION_MODULES: out.setdefault(name, copy.deepcopy(defaults))
     if errors: raise LlmrecError(f'{source}: ' + '; '.join(dict.fromkeys(errors)))
     out['base']['profile'] = profile
     out['profile'], out['run'] = profile, copy.deepcopy(out['profiles'][profile])
     return out
 
 def load_params(path='params.yaml', # the parameters file
-                profile:str|None=None): # override `base.profile`
-    "Read `params.yaml` safely, validate every section and return it resolved for the active profile."
+                profile:str|None=None, # override `base.profile`
+                sections=None): # stage sections to validate and return (plus base, profiles); None: every section
+    "Read `params.yaml` safely, validate its sections and return them resolved for the active profile."
     path = Path(path)
     if not path.exists(): raise LlmrecError(f'{path}: parameters file not found (run from the repository root)')
     try: raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e: raise LlmrecError(f'{path}: not valid YAML: {e}') from None
-    return resolve_params(raw, profile, str(path))
+    return resolve_params(raw, profile, str(path), sections)
