@@ -59,7 +59,7 @@ def cmd_encode(a):
 
 def _job(job):
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # many workers share the machine's cores
     from llmrec.align import align_run, save_run
     from llmrec.data import load_recdata
     ds, name, seed, hp, test, root, profile = job

