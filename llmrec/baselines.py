@@ -66,13 +66,17 @@ BASELINE_DEFAULTS = {
     'max_epochs_cap': 0,      # > 0: cap every model's max_epochs (the demo profile's budget); 0: no cap
     'progress_bar': False,    # Lightning's progress bar (off in DVC logs)
     'cpu_threads': 1,         # torch threads when training on the CPU (see `fit_baseline`); 0 = torch's default
+    'skip': [],               # 'dataset:model' pairs this profile does not run (the demo's CPU budget)
     **{ds: copy.deepcopy(MODEL_DEFAULTS) for ds in DATASETS},
 }
 
 def _positive(v): return v > 0
 _CHECKS = {'models': (lambda v: len(v) > 0 and set(v) <= set(MODELS), f'models must be a non-empty list among {MODELS}'),
            'eval_batch_size': (_positive, 'must be > 0'), 'max_epochs_cap': (lambda v: v >= 0, 'must be >= 0'),
-           'cpu_threads': (lambda v: v >= 0, 'must be >= 0')}
+           'cpu_threads': (lambda v: v >= 0, 'must be >= 0'),
+           'skip': (lambda v: all(isinstance(s, str) and s.count(':') == 1 and s.split(':')[0] in DATASETS
+                                  and s.split(':')[1] in MODELS for s in v),
+                    f"entries must be 'dataset:model' with a dataset among {DATASETS} and a model among {MODELS}")}
 for _ds in DATASETS:
     for _m, _hp in MODEL_DEFAULTS.items():
         for _k in _hp:
@@ -609,6 +613,9 @@ def run_baselines(data_dir, # prepared dataset folder (`llmrec prepare` output)
     section, run, profile = params['baselines'], params['run'], params['profile']
     runs = []
     for name in section['models']:
+        if f'{data.name}:{name}' in section['skip']:
+            print(f'baselines {data.name} {name}: skipped in the {profile} profile (baselines.skip)', file=sys.stderr)
+            continue
         hp = model_hparams(section, data.name, name)
         for seed in run['seeds']:
             r = fit_baseline(name, data, hp, seed, run['accelerator'], section['eval_batch_size'], section['progress_bar'],

@@ -395,6 +395,7 @@ def bench_encode(data_dir, # canonical tables; its item texts are encoded
     dev, mt = enc.device, p['item_max_tokens' if kind == 'items' else 'user_max_tokens']
     st = SentenceTransformer(str(enc.model_dir), device=str(dev), model_kwargs={'dtype': enc.dtype})
     st.max_seq_length = mt
+    if st.tokenizer.pad_token is None: st.tokenizer.pad_token = st.tokenizer.eos_token  # decoder LMs (SmolLM2) have none
     if enc.pooling != 'mean' and len(st) > 1: st[1].pooling_mode = enc.pooling  # same pooling on both sides
     kw = dict(batch_size=enc.batch_size, convert_to_tensor=True, normalize_embeddings=True, show_progress_bar=False)
     systems = {'llmrec': lambda: enc.encode(texts, mt, progress=False), 'sentence-transformers': lambda: st.encode(texts, **kw)}

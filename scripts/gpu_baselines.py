@@ -91,6 +91,9 @@ def main(argv=None):
     p.add_argument('--stage', default='/tmp/gpu_baselines_stage')
     p.add_argument('--final-only', default=None, help='JSON {model: hparams overrides of BASE}: no grid, finals only')
     p.add_argument('--no-pop', action='store_true')
+    p.add_argument('--skip', nargs='*', default=[], help='dataset:model pairs not to run (finals already imported)')
+    p.add_argument('--untuned', nargs='*', default=[], help='datasets run with the base configuration only (no grid)')
+    p.add_argument('--cap', nargs='*', default=[], help='dataset=max_epochs: cap that dataset\'s runs (device time)')
     a = p.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
@@ -100,9 +103,11 @@ def main(argv=None):
 
     common = dict(data_root=a.data_root, accelerator=a.accelerator, stage=a.stage)
     finals = [dict(common, kind='final', dataset=ds, model='pop', seed=s, hparams={}, point=0) for ds in a.datasets for s in SEEDS]
+    caps = {c.split('=')[0]: int(c.split('=')[1]) for c in a.cap}
     pending_tune = {(ds, m): [dict(common, kind='tune', dataset=ds, model=m, seed=0, hparams=h, point=i)
-                              for i, h in enumerate(grid_points(ds, m, a.max_epochs))][:a.max_points or None]
-                    for ds in a.datasets for m in a.models}
+                              for i, h in enumerate(grid_points(ds, m, caps.get(ds, a.max_epochs)))
+                              ][:1 if ds in a.untuned else (a.max_points or None)]
+                    for ds in a.datasets for m in a.models if f'{ds}:{m}' not in a.skip}
     if a.no_pop: finals = []
     if a.final_only:
         fixed = json.loads(a.final_only)

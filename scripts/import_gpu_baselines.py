@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from llmrec.baselines import BaselineRun, write_baseline_outputs
+from llmrec.config import write_csv
 
 
 def main(argv=None):
@@ -36,9 +37,19 @@ def main(argv=None):
                 runs.append(BaselineRun(r['model'], r['seed'], pd.read_parquet(f), r['test'], r['valid'], r.get('best_epoch', 0),
                                         r['epochs'], r['train_s'], r['s_per_epoch'], r['hparams'], r['device'] + a.device_note))
             runs.sort(key=lambda r: (r.model, r.seed))
-            write_baseline_outputs(runs, ds, a.profile, Path('results/runs') / a.profile / ds / 'baselines.csv',
-                                   Path('models') / a.profile / ds / 'baselines',
-                                   Path('results/bench-runs') / a.profile / ds / 'baselines.csv')
+            out_csv = Path('results/runs') / a.profile / ds / 'baselines.csv'
+            bench_csv = Path('results/bench-runs') / a.profile / ds / 'baselines.csv'
+            old = [pd.read_csv(f) if f.exists() else None for f in (out_csv, bench_csv)]
+            write_baseline_outputs(runs, ds, a.profile, out_csv, Path('models') / a.profile / ds / 'baselines', bench_csv)
+            new_models = {r.model for r in runs}
+            if old[0] is not None:  # keep earlier imports' rows of models this import did not run
+                keep = old[0][~old[0].model.isin(new_models)]
+                merged = pd.concat([keep, pd.read_csv(out_csv)]).sort_values(['model', 'seed', 'metric'], kind='stable')
+                write_csv(merged, out_csv)
+            if old[1] is not None:
+                ran = old[1].benchmark.str.extract(r'^train-(.+)-' + ds + '$')[0]
+                merged = pd.concat([old[1][~ran.isin(new_models)], pd.read_csv(bench_csv)])
+                write_csv(merged, bench_csv)
             print(f'{ds}: {len(runs)} runs -> results/runs/{a.profile}/{ds}/baselines.csv')
     tune = pd.DataFrame([{'dataset': r['dataset'], 'model': r['model'], 'point': r['point'], **r['hparams'],
                           'val_HR@10': r['valid']['HR@10'], 'val_NDCG@10': r['valid']['NDCG@10'], 'best_epoch': r['best_epoch'],

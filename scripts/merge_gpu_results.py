@@ -21,7 +21,9 @@ for tgz in sys.argv[1:]:
     with tarfile.open(tgz) as t: t.extractall(stage, filter='data')
 for kind in ('runs', 'bench-runs'):
     for d in sorted((stage / 'results' / kind / 'paper').glob('*')):
-        df = pd.concat([pd.read_csv(f) for f in sorted(d.glob('align-*.csv'))], ignore_index=True)
+        current = Path('results') / kind / 'paper' / d.name / 'align.csv'  # earlier imports: kept unless rerun
+        df = pd.concat([pd.read_csv(f) for f in [current] * current.exists() + sorted(d.glob('align-*.csv'))],
+                       ignore_index=True)
         if kind == 'runs':
             df = df.drop_duplicates(['dataset', 'model', 'profile', 'seed', 'metric'], keep='last')
             df['_m'] = df.model.map({m: i for i, m in enumerate(ALIGN_MODELS)}); df['_k'] = df.metric.map({m: i for i, m in enumerate(METRICS)})

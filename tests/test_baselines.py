@@ -156,6 +156,11 @@ def test_params_errors():
     with pytest.raises(LlmrecError, match='divisible'):
         model_hparams({**BASELINE_DEFAULTS, 'ml-100k': {**MODEL_DEFAULTS, 'sasrec': {**MODEL_DEFAULTS['sasrec'], 'heads': 3}}},
                       'ml-100k', 'sasrec')
+    with pytest.raises(LlmrecError, match=r'baselines\.skip'):
+        resolve_params({'baselines': {'skip': ['ml-100k:gru4rec']}})
+    with pytest.raises(LlmrecError, match=r'baselines\.skip'):
+        resolve_params({'baselines': {'skip': ['sasrec']}})
+    assert resolve_params({'baselines': {'skip': ['microlens-50k:sasrec']}})['baselines']['skip'] == ['microlens-50k:sasrec']
     p = resolve_params({'baselines': {'max_epochs_cap': 0, 'demo': {'max_epochs_cap': 3}, 'ml-100k': {'bpr': {'lr': 0.01}}}}, 'demo')
     hp_ = model_hparams(p['baselines'], 'ml-100k', 'bpr')
     assert hp_['max_epochs'] == 3 and hp_['lr'] == 0.01 and hp_['dim'] == MODEL_DEFAULTS['bpr']['dim']
@@ -183,3 +188,13 @@ def test_run_baselines_writes_contract_files(toy, tmp_path):
     assert set(b.benchmark) == {'train-pop-toy', 'train-sasrec-toy'}
     assert set(b[b.benchmark == 'train-sasrec-toy'].metric) == {'s_per_epoch', 'train_s', 'epochs'}
     assert not list(tmp_path.rglob('*.tmp'))  # atomic writes leave no temporary files
+
+
+def test_run_baselines_skip(toy, tmp_path):
+    d = tmp_path / 'toy'
+    for table in ('items', 'users', 'interactions'): write_parquet(getattr(toy, table), d / f'{table}.parquet')
+    write_json({'dataset': 'toy', 'n_users': toy.n_users, 'n_items': toy.n_items}, d / 'stats.json')
+    params = resolve_params({'baselines': {'models': ['pop', 'bpr'], 'max_epochs_cap': 1}})
+    params['baselines']['skip'] = ['toy:bpr']  # 'toy' is not a mirror dataset, so set after validation
+    rows = run_baselines(d, tmp_path / 'b.csv', tmp_path / 'pu', params)
+    assert set(rows.model) == {'pop'} and set(pd.read_csv(tmp_path / 'b.csv').model) == {'pop'}
