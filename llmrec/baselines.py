@@ -24,8 +24,8 @@ __all__ = ['MODELS', 'MODEL_DEFAULTS', 'BASELINE_DEFAULTS', 'BENCH_COLUMNS', 'to
            'Popularity', 'pair_keys', 'sample_negatives', 'bpr_loss', 'l2_penalty', 'MatrixFactorization',
            'normalized_adjacency', 'LightGCN', 'causal_mask', 'SASRecBlock', 'SASRec', 'pad_left', 'sequence_windows',
            'PairBatches', 'WindowBatches', 'EvaluatedSystem', 'BPRSystem', 'SASRecSystem', 'KeepBestState',
-           'EpochTimer', 'BaselineRun', 'build_system', 'device_name', 'fit_baseline', 'tune_baseline', 'run_baselines',
-           'write_baseline_outputs']
+           'EpochTimer', 'BaselineRun', 'build_system', 'device_name', 'train_batches', 'fit_baseline', 'tune_baseline',
+           'run_baselines', 'write_baseline_outputs']
 
 # %% ../nbs/60_baselines.ipynb #d7d06960
 def toy_recdata(n_users:int=60, # users
@@ -53,10 +53,11 @@ def toy_recdata(n_users:int=60, # users
 MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
 
 _SEQ = dict(dim=64, layers=2, heads=1, max_len=50, dropout=0.2, lr=1e-3, weight_decay=0.0, batch_size=128,
-            max_epochs=200, patience=5, eval_every=2)
-MODEL_DEFAULTS = {
-    'bpr': dict(dim=64, lr=1e-3, l2=1e-5, batch_size=2048, max_epochs=300, patience=5, eval_every=5),
-    'lightgcn': dict(dim=64, layers=3, lr=1e-3, l2=1e-4, batch_size=2048, max_epochs=300, patience=5, eval_every=5),
+            max_epochs=200, patience=5, eval_every=2, train_fraction=1.0)
+MODEL_DEFAULTS = {  # train_fraction < 1: each epoch sees that share of the (reshuffled) training batches (demo budget)
+    'bpr': dict(dim=64, lr=1e-3, l2=1e-5, batch_size=2048, max_epochs=300, patience=5, eval_every=5, train_fraction=1.0),
+    'lightgcn': dict(dim=64, layers=3, lr=1e-3, l2=1e-4, batch_size=2048, max_epochs=300, patience=5, eval_every=5,
+                     train_fraction=1.0),
     'sasrec': dict(_SEQ),
     'sasrec-bce': dict(_SEQ, n_negatives=1),
 }
@@ -83,6 +84,7 @@ for _ds in DATASETS:
             k = f'{_ds}.{_m}.{_k}'
             if _k == 'dropout': _CHECKS[k] = (lambda v: 0 <= v < 1, 'dropout must be in [0, 1)')
             elif _k in ('l2', 'weight_decay'): _CHECKS[k] = (lambda v: v >= 0, 'must be >= 0')
+            elif _k == 'train_fraction': _CHECKS[k] = (lambda v: 0 < v <= 1, 'train_fraction must be in (0, 1]')
             else: _CHECKS[k] = (_positive, 'must be > 0')
     _CHECKS[f'{_ds}.sasrec.dim'] = _CHECKS[f'{_ds}.sasrec-bce.dim'] = (_positive, 'must be > 0 (and divisible by heads)')
 register_params('baselines', BASELINE_DEFAULTS, _CHECKS)
@@ -533,6 +535,11 @@ def device_name(accelerator:str) -> str:
         return torch.cuda.get_device_name(0).replace(' ', '-')
     return f'cpu-{os.cpu_count()}core'
 
+def train_batches(system, fraction:float): # -> Lightning's `limit_train_batches`
+    "1.0 (every batch) or the number of training batches an epoch runs when only `fraction` of them are used."
+    if fraction >= 1: return 1.0
+    return max(1, math.ceil(len(system.train_dataloader().dataset) * fraction))
+
 def fit_baseline(name:str, # one of `MODELS`
                  data:RecData,
                  hparams:dict, # `model_hparams(...)` for this model and dataset
@@ -570,6 +577,7 @@ def fit_baseline(name:str, # one of `MODELS`
         for logger in ('lightning.pytorch', 'lightning.fabric'): logging.getLogger(logger).setLevel(logging.WARNING)
         trainer = L.Trainer(max_epochs=hparams['max_epochs'], accelerator=accelerator, devices=1, precision='32-true',
                             check_val_every_n_epoch=hparams['eval_every'], num_sanity_val_steps=0,
+                            limit_train_batches=train_batches(system, hparams.get('train_fraction', 1.0)),
                             callbacks=[best, timer, stop], logger=False, enable_checkpointing=False,
                             enable_progress_bar=progress_bar, enable_model_summary=False,
                             deterministic=accelerator == 'cpu')

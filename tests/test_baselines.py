@@ -1,6 +1,6 @@
 """Baselines on tiny synthetic data: exact Pop and LightGCN against independent NumPy references, every trainable model
 beats popularity on a planted pattern, determinism, windows/negatives/mask properties, params errors, the stage files."""
-import json
+import json, math
 
 import numpy as np
 import pandas as pd
@@ -198,3 +198,15 @@ def test_run_baselines_skip(toy, tmp_path):
     params['baselines']['skip'] = ['toy:bpr']  # 'toy' is not a mirror dataset, so set after validation
     rows = run_baselines(d, tmp_path / 'b.csv', tmp_path / 'pu', params)
     assert set(rows.model) == {'pop'} and set(pd.read_csv(tmp_path / 'b.csv').model) == {'pop'}
+
+
+def test_train_fraction(toy):
+    from llmrec.baselines import build_system, train_batches
+    hp = dict(MODEL_DEFAULTS['sasrec'], batch_size=8, max_epochs=1, eval_every=1)
+    system = build_system('sasrec', toy, hp, 0, 64)
+    n = len(system.train_dataloader().dataset)
+    assert n > 4 and train_batches(system, 1.0) == 1.0 and train_batches(system, 0.25) == math.ceil(n / 4)
+    full, part = (fit_baseline('sasrec', toy, dict(hp, train_fraction=f), 0, 'cpu') for f in (1.0, 0.25))
+    assert full.test['NDCG@10'] != part.test['NDCG@10']  # fewer steps, another model
+    with pytest.raises(LlmrecError, match='train_fraction'):
+        resolve_params({'baselines': {'ml-100k': {'bpr': {'train_fraction': 1.5}}}})
