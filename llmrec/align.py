@@ -20,7 +20,7 @@ from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows, summarize
 from .baselines import (EpochTimer, EvaluatedSystem, KeepBestState, SASRecBlock, causal_mask, device_name,
                               pad_left, sequence_windows)
-from .encode import encoder_name, load_vectors
+from .encode import encoder_name, known_encoder_spec, load_vectors
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'align_hparams', 'info_nce', 'ItemTower',
@@ -55,7 +55,9 @@ ALIGN_DEFAULTS = {
 
 def _align_checks() -> dict:
     c = {'models': (lambda v: len(v) > 0 and set(v) <= set(ALIGN_MODELS), f'a non-empty list among {ALIGN_MODELS}'),
-         'eval_batch_size': (lambda v: v > 0, 'must be > 0'), 'max_epochs_cap': (lambda v: v >= 0, 'must be >= 0')}
+         'eval_batch_size': (lambda v: v > 0, 'must be > 0'), 'max_epochs_cap': (lambda v: v >= 0, 'must be >= 0'),
+         'encoder': (known_encoder_spec, "'minilm', 'smollm2' or a local model folder, optionally ':<pooling>'"),
+         'swap_encoder': (known_encoder_spec, "'minilm', 'smollm2' or a local model folder, optionally ':<pooling>'")}
     for ds in DATASETS:
         for k in ('dim', 'layers', 'heads', 'max_len', 'lr', 'batch_size', 'max_epochs', 'patience', 'eval_every', 'temperature'):
             c[f'{ds}.{k}'] = (lambda v: v > 0, 'must be > 0')

@@ -31,6 +31,13 @@ def _bench_encode(a):
     from llmrec.encode import bench_encode
     bench_encode(Path(a.data), Path(a.out), load_params(a.params, sections=['encode']), spec=a.encoder, cache_dir=a.cache)
 
+def _bench_score(a):
+    from llmrec.bench import run_bench_scoring
+    p = load_params(a.params, sections=['bench'])
+    b, device = p['bench'], a.device or ('cuda' if p['run']['accelerator'] in ('gpu', 'cuda') else 'cpu')
+    run_bench_scoring(Path(a.out), sizes=a.sizes or b['score_sizes'], dim=a.dim or b['score_dim'], device=device,
+                      profile=p['profile'], min_seconds=a.min_seconds or b['min_seconds'])
+
 def _align(a):
     from llmrec.align import run_align
     run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), load_params(a.params, sections=['align', 'encode']),
@@ -40,6 +47,14 @@ def _evaluate(a):
     from llmrec.evaluate import collect_results
     collect_results(Path(a.runs), Path(a.out), Path(a.metrics) if a.metrics else None)
     if a.bench_runs: collect_bench(Path(a.bench_runs), Path(a.bench_out))
+    if a.reasons_runs:
+        from llmrec.generate import METRIC_NAMES
+        collect_results(Path(a.reasons_runs), Path(a.reasons_out), metrics=METRIC_NAMES)
+
+def _generate(a):
+    from llmrec.generate import run_generate
+    run_generate(Path(a.data), Path(a.out), load_params(a.params, sections=['generate']),
+                 vectors_dir=Path(a.vectors) if a.vectors else None, reasons_out=Path(a.reasons), bench_csv=Path(a.bench))
 
 def _paper(a):
     from llmrec.paper import render_paper
@@ -103,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--data', required=True); s.add_argument('--out', required=True)
     s.add_argument('--encoder', default='minilm'); s.add_argument('--cache', default='models/encoders')
     s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_bench_encode)
+    s = sub.add_parser('generate', help='train the reason generators, write and score reasons for the test references')
+    s.add_argument('--data', required=True); s.add_argument('--out', required=True, help='reason metrics (tidy CSV)')
+    s.add_argument('--reasons', required=True, help='every generated reason with its reference (CSV)')
+    s.add_argument('--bench', required=True); s.add_argument('--vectors', default=None, help='optional encode output')
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_generate)
+    s = sub.add_parser('bench-score', help='users/s of full-catalogue scoring + top-k for several catalogue sizes')
+    s.add_argument('--out', required=True); s.add_argument('--sizes', type=int, nargs='+', default=None, help='default: bench.score_sizes')
+    s.add_argument('--dim', type=int, default=None); s.add_argument('--min-seconds', type=float, default=None)
+    s.add_argument('--device', default=None, help="default: the profile's accelerator"); s.add_argument('--params', default='params.yaml')
+    s.set_defaults(fn=_bench_score)
     s = sub.add_parser('align', help='train and evaluate the aligned model and its ablations on one dataset')
     s.add_argument('--data', required=True); s.add_argument('--vectors', required=True)
     s.add_argument('--out', required=True); s.add_argument('--per-user', required=True)
@@ -111,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser('evaluate', help='collect every stage result into results/ranking.csv (and bench.csv)')
     s.add_argument('--runs', required=True); s.add_argument('--out', required=True)
     s.add_argument('--metrics', default=None); s.add_argument('--bench-runs', default=None)
-    s.add_argument('--bench-out', default='results/bench.csv'); s.set_defaults(fn=_evaluate)
+    s.add_argument('--bench-out', default='results/bench.csv')
+    s.add_argument('--reasons-runs', default=None, help='folder of reason-metric CSVs (generate stage)')
+    s.add_argument('--reasons-out', default='results/reasons.csv'); s.set_defaults(fn=_evaluate)
     s = sub.add_parser('paper', help='render the paper to HTML and PDF (Quarto if present, else our renderer)')
     s.add_argument('--src', default='paper/paper.qmd'); s.add_argument('--out', default='paper/_output')
     s.set_defaults(fn=_paper)

@@ -149,7 +149,7 @@ def deep_merge(a:dict, b:dict) -> dict:
 
 # %% ../nbs/00a_config.ipynb #5f8a35c4
 SECTION_MODULES = {'prepare': 'data', 'evaluate': 'evaluate', 'baselines': 'baselines', 'encode': 'encode',
-                   'align': 'align', 'generate': 'generate', 'interact': 'interact', 'paper': 'paper'}
+                   'align': 'align', 'generate': 'generate', 'interact': 'interact', 'paper': 'paper', 'bench': 'bench'}
 
 def _import_stage_modules(sections=None):
     "Import the modules that register these params sections (all when None); each module registers at import."

@@ -212,24 +212,45 @@ def _raw_counts(inter:pd.DataFrame, **extra) -> dict:
             'raw_interactions': len(inter), **extra}
 
 # %% ../nbs/00_data.ipynb #46759595
-def _read_atomic(path) -> pd.DataFrame:
-    "A RecBole atomic file (tab-separated, typed header, no quoting) as strings."
-    df = pd.read_csv(path, sep='\t', dtype=str, keep_default_na=False, quoting=3)
-    return df.rename(columns=lambda c: c.split(':')[0])
+def _parses(value:str, dtype) -> bool:
+    try: dtype(value); return True
+    except (ValueError, TypeError, OverflowError): return False
+
+def _read_atomic(path, # a RecBole atomic file
+                 columns:dict, # column -> str, np.int64 or np.float64: the columns the loader reads
+                 ) -> pd.DataFrame:
+    "A RecBole atomic file (tab-separated, typed header, no quoting), `columns` checked and typed; errors name file, column, line."
+    try: df = pd.read_csv(path, sep='\t', dtype=str, keep_default_na=False, quoting=3)
+    except UnicodeDecodeError as e: raise LlmrecError(f'{path}: not UTF-8 text ({e}); save it as UTF-8') from None
+    df = df.rename(columns=lambda c: c.split(':')[0])
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        kind = 'token' if columns[missing[0]] is str else 'float'
+        raise LlmrecError(f'{path}: missing column(s) {missing} (found {list(df.columns)}); the header line must name '
+                          f"them as RecBole atomic files do, e.g. '{missing[0]}:{kind}'")
+    for c, t in columns.items():
+        if t is str: continue
+        try: df[c] = df[c].astype(t)
+        except (ValueError, TypeError, OverflowError):
+            line, v = next(((n, v) for n, v in enumerate(df[c], start=2) if not _parses(v, t)), ('?', '?'))
+            raise LlmrecError(f'{path}, line {line}: column {c!r} must be {np.dtype(t).name}, found {v!r}; '
+                              'fix or remove that row') from None
+    return df
 
 def load_ml100k(raw_dir) -> RawData:
     "MovieLens-100K from RecBole's atomic files: ratings with timestamps, titles, years, genres, demographics."
     raw_dir = Path(raw_dir)
-    r = _read_atomic(raw_dir / 'ml-100k.inter')
-    inter = _interactions(r.user_id, r.item_id, r.timestamp.astype(np.int64), r.rating.astype(np.float64))
-    it = _read_atomic(raw_dir / 'ml-100k.item')
+    r = _read_atomic(raw_dir / 'ml-100k.inter', {'user_id': str, 'item_id': str, 'rating': np.float64, 'timestamp': np.int64})
+    inter = _interactions(r.user_id, r.item_id, r.timestamp, r.rating)
+    it = _read_atomic(raw_dir / 'ml-100k.item', {'item_id': str, 'movie_title': str, 'release_year': str, 'class': str})
     year = pd.array([int(y) if re.fullmatch(r'\d{4}', y) else None for y in it.release_year], dtype='Int64')
     title = ['' if t.lower() in ('unknown', 'unkonwn') else t for t in it.movie_title]
     genres = [[g for g in s.split(' ') if g and g != 'unknown'] for s in it['class']]
     attrs = [([f'year: {y}'] if y is not pd.NA else []) + [f'genre: {g}' for g in gs] for y, gs in zip(year, genres)]
     items = _item_table(it.item_id, title, attributes=attrs, year=pd.Series(year), genres=str_lists(genres))
-    u = _read_atomic(raw_dir / 'ml-100k.user')
-    users = pd.DataFrame({'user_id': u.user_id, 'age': u.age.astype(np.int64), 'gender': u.gender,
+    u = _read_atomic(raw_dir / 'ml-100k.user', {'user_id': str, 'age': np.int64, 'gender': str, 'occupation': str,
+                                                'zip_code': str})
+    users = pd.DataFrame({'user_id': u.user_id, 'age': u.age, 'gender': u.gender,
                           'occupation': u.occupation, 'zip_code': u.zip_code})
     return RawData(inter, items, users, _raw_counts(inter))
 
@@ -326,7 +347,14 @@ def load_raw(dataset:str, # a dataset name from the registry
     spec = DATASET_SPECS[_check_dataset(dataset)]
     raw_dir = _dataset_dir(dataset, raw_dir)
     verify_raw_files(dataset, raw_dir)
-    raw = spec.loader(raw_dir)
+    try: raw = spec.loader(raw_dir)
+    except LlmrecError: raise
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError, zipfile.BadZipFile) as e:
+        # the checksum passed (a registered file), yet it does not parse: say which files and why, not a traceback
+        names = ', '.join(f.name for f in RAW_FILES[dataset])
+        raise LlmrecError(f'{dataset}: the raw files in {raw_dir} ({names}) match their registered sha256 but could not be '
+                          f'read ({type(e).__name__}: {e}). They must be in the format of the source the registry names '
+                          '(the mirror README describes each format).') from e
     bad = {k: (v, raw.counts.get(k)) for k, v in spec.raw_counts.items() if raw.counts.get(k) != v}
     if bad: raise LlmrecError(f'{dataset}: raw counts differ from the mirror README (expected, found): {bad}')
     return raw
@@ -475,10 +503,16 @@ def make_tables(raw:RawData, # a loaded dataset
                 explain:bool=False, # build explanations.parquet from the reviews
                 ) -> tuple[dict, dict]:
     "Clean, split and number a `RawData`: the canonical tables (by file name) and the stats."
+    if len(raw.interactions) == 0: raise LlmrecError('no interactions in the raw files: nothing to split')
     inter, info = leave_one_out(raw.interactions, min_user_interactions)
+    if len(inter) == 0:
+        raise LlmrecError(f"all {info['n_users_dropped']} users have fewer than min_user_interactions = {min_user_interactions} "
+                          'distinct items (repeats dropped), so none has a train, a valid and a test item: '
+                          'use a dataset with longer histories')
     item_ids, user_ids = sorted_index(inter.item_id), sorted_index(inter.user_id)
     missing = set(item_ids) - set(raw.items.item_id)
-    if missing: raise LlmrecError(f'{len(missing)} interacted items have no row in the item table, e.g. {sorted(missing)[:3]}')
+    if missing: raise LlmrecError(f'{len(missing)} interacted item(s) have no row in the item file, e.g. {sorted(missing)[:3]}: '
+                                  'add a row for each (an empty title is allowed)')
     inter = inter.assign(user_idx=user_ids.get_indexer(inter.user_id).astype(np.int64),
                          item_idx=item_ids.get_indexer(inter.item_id).astype(np.int64))
     inter = inter.sort_values(['user_idx', 'position'])[
@@ -544,13 +578,16 @@ def prepare(dataset:str, # a dataset name: ml-100k, amazon-scientific, amazon-mu
             verbose:bool=True, # show progress
             ) -> dict:
     "Verify, load, clean and split one dataset; write its canonical tables and stats.json to `out_dir`."
-    steps = tqdm(total=4, desc=f'prepare {dataset}', disable=not verbose, leave=False)
+    _check_dataset(dataset)  # an unknown name fails before any work
     t0 = time.perf_counter()
-    steps.set_postfix_str('verify + load'); raw = load_raw(dataset, raw_dir); steps.update()
-    steps.set_postfix_str('split'); tables, stats = make_tables(
-        raw, min_user_interactions, feature_min_df, explain=dataset in EXPLAINED); steps.update()
-    stats = {'dataset': dataset, **stats}  # no timings in here: the same raw files must give byte-identical outputs
-    steps.set_postfix_str('write'); write_tables(tables, stats, out_dir); steps.update(2); steps.close()
+    with tqdm(total=4, desc=f'prepare {dataset}', disable=not verbose, leave=False) as steps:  # an error clears the bar
+        steps.set_postfix_str('verify + load'); raw = load_raw(dataset, raw_dir); steps.update()
+        steps.set_postfix_str('split')
+        try: tables, stats = make_tables(raw, min_user_interactions, feature_min_df, explain=dataset in EXPLAINED)
+        except LlmrecError as e: raise LlmrecError(f'{dataset}: {e}') from None  # name the dataset; nothing written yet
+        steps.update()
+        stats = {'dataset': dataset, **stats}  # no timings in here: the same raw files must give byte-identical outputs
+        steps.set_postfix_str('write'); write_tables(tables, stats, out_dir); steps.update(2)
     if verbose: print(f"{dataset}: {stats['n_users']:,} users, {stats['n_items']:,} items, {stats['n_interactions']:,} "
                       f"interactions -> {out_dir} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return stats

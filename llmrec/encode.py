@@ -16,8 +16,8 @@ from tqdm.auto import tqdm
 from .config import LlmrecError, register_params, write_csv, write_json
 
 # %% auto #0
-__all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'clean_text', 'item_text',
-           'item_texts', 'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir',
+__all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'known_encoder_spec', 'clean_text',
+           'item_text', 'item_texts', 'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir',
            'smollm2_dir', 'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors',
            'load_vectors', 'encode_cached', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops',
            'matmul_peak_tflops', 'bench_encode']
@@ -36,9 +36,16 @@ ENCODE_DEFAULTS = {
 }
 POOLINGS = ('mean', 'last', 'cls')
 
+def known_encoder_spec(spec) -> bool:
+    "True for 'minilm', 'smollm2' or an existing local folder, each optionally with ':<pooling>' (checked at start)."
+    if not isinstance(spec, str): return False
+    name, _, pooling = spec.partition(':')
+    return pooling in ('',) + POOLINGS and (name in ('minilm', 'smollm2') or Path(name).expanduser().is_dir())
+
 register_params('encode', ENCODE_DEFAULTS, {
-    'encoders': (lambda v: len(v) > 0 and all(s.partition(':')[2] in ('',) + POOLINGS for s in v),
-                 f"needs at least one encoder spec 'name[:pooling]' with pooling in {POOLINGS}"),
+    'encoders': (lambda v: len(v) > 0 and all(known_encoder_spec(s) for s in v),
+                 f"needs at least one encoder spec 'name[:pooling]': name 'minilm', 'smollm2' or a local model folder, "
+                 f"pooling in {POOLINGS}"),
     'item_max_tokens': (lambda v: 8 <= v <= 8192, 'between 8 and 8192'),
     'user_max_tokens': (lambda v: 8 <= v <= 8192, 'between 8 and 8192'),
     'profile_items': (lambda v: v >= 1, 'must be >= 1'),

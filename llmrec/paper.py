@@ -14,11 +14,15 @@ import yaml
 from .config import DATASETS, OFFLINE_ENV, LlmrecError, atomic_write
 
 # %% auto #0
-__all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'KIND_NAMES', 'paper_root',
-           'load_ranking', 'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model', 'missing_results',
-           'words', 'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure', 'parse_qmd',
-           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
-           'markdown_to_html', 'markdown_to_pdf', 'render_paper']
+__all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'GOAL_COLUMNS', 'CROSSCHECK_COLUMNS',
+           'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'KIND_NAMES',
+           'paper_root', 'load_ranking', 'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model',
+           'missing_results', 'words', 'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure',
+           'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing',
+           'baseline_table', 'seed_gaps', 'published_table', 'published_ratio', 'crosscheck_table',
+           'crosscheck_outside', 'ablation_table', 'ablations_not_lower', 'encode_bench_table', 'train_bench_table',
+           'parse_qmd', 'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata',
+           'run_pandoc', 'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
@@ -124,7 +128,9 @@ def words(items, none='none') -> str:
 def prose(x):
     "`x` as an IPython `Markdown` object, so an inline expression shows text without quotes under Quarto too."
     from IPython.display import Markdown
-    return Markdown(str(x))
+    md = Markdown('')  # not Markdown(text): IPython reads a text naming an existing path as that file
+    md.data = str(x)
+    return md
 
 # %% ../nbs/90_paper.ipynb #925ddaa9
 def dataset_stats(data_root, # the folder holding `<dataset>/stats.json`
@@ -149,7 +155,7 @@ def stats_table(stats:pd.DataFrame) -> pd.DataFrame:
                          'Raw interactions': stats.raw_interactions.map(_count),
                          'Density (%)': [MISSING if pd.isna(x) else f'{x:.3f}' for x in dens]})
 
-_NUMERIC = re.compile(r'^(?:[-+]?[\d,]*\.?\d+(?: ± [\d.]+)?|' + MISSING + ')$')
+_NUMERIC = re.compile(r'^(?:(?:≥[ \u00a0])?[-+]?[\d,]*\.?\d+(?:e-?\d+)?(?: ± [\d.]+)?[†‡]?(?: %| ×)?|' + MISSING + ')$')
 
 def md_table(df:pd.DataFrame, empty:str='no results yet'):
     "A display frame as an IPython `Markdown` pipe table (numbers right-aligned); one placeholder row if it is empty."
@@ -169,10 +175,237 @@ def ranking_figure(ranking:pd.DataFrame, metric:str='HR@10', profile:str|None=No
     else:
         sns.barplot(df, x='dataset', y='value', hue='model', order=_order(df.dataset, DATASETS),
                     hue_order=_order(df.model, RANKING_MODELS), errorbar='sd', ax=ax)
-        ax.set(xlabel='', ylabel=metric); ax.tick_params(axis='x', labelrotation=15)
-        ax.legend(title='model', fontsize='small', ncols=min(4, df.model.nunique()), frameon=False)
+        ax.set(xlabel='', ylabel=metric); ax.tick_params(axis='x', labelrotation=20)
+        for t in ax.get_xticklabels(): t.set_horizontalalignment('right')  # long dataset names do not overlap
+        # beside the axes, not over the bars: with ten models a legend inside covers the tallest ones
+        ax.legend(title='model', fontsize='small', frameon=False, loc='upper left', bbox_to_anchor=(1.01, 1),
+                  ncols=1 if df.model.nunique() <= 12 else 2)
     ax.figure.tight_layout()
     return ax.figure
+
+# %% ../nbs/90_paper.ipynb #f8947ecc
+GOAL_COLUMNS = ['dataset', 'metric', 'llmrec', 'llmrec_std', 'best_baseline', 'baseline', 'baseline_std', 'ratio', 'goal',
+                'p_value', 'met', 'seeds', 'baseline_seeds']
+CROSSCHECK_COLUMNS = ['dataset', 'model', 'system', 'metric', 'value']
+BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
+BASELINE_MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
+ABLATION_MODELS = ('llmrec-nollm', 'llmrec-noalign', 'llmrec-noprofile', 'llmrec-smollm2')
+ALPHA = 0.05  # significance level of the paired test
+# The only numbers in the paper not computed by this project: published results on Amazon Beauty (P5 split,
+# leave-one-out, full ranking). SASRec and TIGER: Rajput et al. 2023 (TIGER), Table 1; POD: Li et al. 2023.
+PUBLISHED_BEAUTY = {'dataset': 'amazon-beauty-p5',
+                    'results': {'SASRec': {'HR@10': 0.0605, 'NDCG@10': 0.0318, 'cite': 'rajput2023tiger'},
+                                'TIGER': {'HR@10': 0.0648, 'NDCG@10': 0.0384, 'cite': 'rajput2023tiger'},
+                                'POD': {'HR@10': 0.0688, 'NDCG@10': 0.0443, 'cite': 'li2023pod'}}}
+
+def load_table(path, columns:list[str]) -> pd.DataFrame:
+    "Read a results CSV with the contract's `columns`; an empty frame with those columns if the file does not exist yet."
+    path = Path(path)
+    if not path.exists(): return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    df = pd.read_csv(path)
+    missing = [c for c in columns if c not in df.columns]
+    if missing: raise LlmrecError(f'{path}: missing columns {missing}; this results CSV has columns {columns}')
+    return df
+
+def pm(mean, std=None, digits:int=4) -> str:
+    "'mean ± std' from a summary (just the mean when std is missing, `MISSING` when the mean is)."
+    if mean is None or pd.isna(mean): return MISSING
+    return f'{mean:.{digits}f}' if std is None or pd.isna(std) else f'{mean:.{digits}f} ± {std:.{digits}f}'
+
+def sig_mark(p, ratio) -> str:
+    "'†' when the paired test gives p < ALPHA and llmrec is ahead, '‡' when p < ALPHA and it is behind, else ''."
+    if p is None or pd.isna(p) or p >= ALPHA: return ''
+    return '†' if ratio >= 1 else '‡'
+
+def fmt_p(p) -> str:
+    "A p-value for a table: three significant digits, scientific below 0.001."
+    if p is None or pd.isna(p): return MISSING
+    return f'{p:.2e}' if p < 1e-3 else f'{p:.3f}'
+
+# %% ../nbs/90_paper.ipynb #df9ab82e
+def _by_dataset(df:pd.DataFrame) -> list:
+    "Rows of `df` in the paper's dataset order."
+    return [r for d in _order(df.dataset, DATASETS) for _, r in df[df.dataset == d].iterrows()]
+
+def _met(r) -> bool: return r['met'] in (True, 'True', 'true', 1)
+
+def main_table(goals:pd.DataFrame, # rows of `results/align-goals-<profile>.csv` (scripts/align_goals.py)
+               goal_metric:str='NDCG@10', # the metric the goals are set on
+               other:str='HR@10') -> pd.DataFrame: # the metric reported alongside
+    "The main table: per dataset llmrec (mean ± std, significance mark) against the best baseline, ratio, goal, p, met."
+    g, o = goals[goals.metric == goal_metric], goals[goals.metric == other].set_index('dataset')
+    rows = []
+    for r in _by_dataset(g):
+        h = o.loc[r.dataset] if r.dataset in o.index else None
+        rows.append({'Dataset': r.dataset, f'llmrec {goal_metric}': pm(r.llmrec, r.llmrec_std) + sig_mark(r.p_value, r.ratio),
+                     f'llmrec {other}': MISSING if h is None else pm(h.llmrec, h.llmrec_std) + sig_mark(h.p_value, h.ratio),
+                     'Best baseline': r.best_baseline, f'Baseline {goal_metric}': pm(r.baseline, r.baseline_std),
+                     'Ratio': f'{r.ratio:.3f}', 'Goal': MISSING if pd.isna(r.goal) else f'≥\u00a0{r.goal:.2f}',  # no line break after ≥
+                     'p': fmt_p(r.p_value), 'Met': 'yes' if _met(r) else 'no'})
+    return pd.DataFrame(rows, columns=['Dataset', f'llmrec {goal_metric}', f'llmrec {other}', 'Best baseline',
+                                       f'Baseline {goal_metric}', 'Ratio', 'Goal', 'p', 'Met'])
+
+def goal_sentences(goals:pd.DataFrame, goal_metric:str='NDCG@10') -> list[str]:
+    "One sentence per dataset of the goal file: the goal met, or by how much (ratio and relative gain) it is missed."
+    out = []
+    for r in _by_dataset(goals[goals.metric == goal_metric]):
+        vs = f"llmrec's {goal_metric} is {r.ratio:.3f} × that of {r.best_baseline} (p = {fmt_p(r.p_value)})"
+        need = f'≥ {r.goal:.2f}' + (f' with p < {ALPHA}' if r.goal > 1 else '')
+        if _met(r): out.append(f'On {r.dataset} the goal ({need}) is met: {vs}.'); continue
+        if r.ratio < r.goal:
+            gain = 100 * (r.goal * r.baseline / r.llmrec - 1)
+            out.append(f'On {r.dataset} the goal ({need}) is missed by {r.goal - r.ratio:.3f} in the ratio: {vs}; '
+                       f"llmrec's {goal_metric} would have to be {gain:.1f} % higher to meet it.")
+        else: out.append(f'On {r.dataset} the ratio reaches the goal ({need}) but the difference is not significant: {vs}.')
+    return out
+
+def missed_goals(goals:pd.DataFrame, goal_metric:str='NDCG@10') -> list[str]:
+    "Short descriptions of the goals not met, e.g. 'amazon-scientific (ratio 1.048, goal ≥ 1.15)'."
+    return [f'{r.dataset} (ratio {r.ratio:.3f}, goal ≥ {r.goal:.2f}, p = {fmt_p(r.p_value)})'
+            for r in _by_dataset(goals[goals.metric == goal_metric]) if not _met(r)]
+
+def goals_disagreeing(goals:pd.DataFrame, ranking:pd.DataFrame, profile:str='paper', tol:float=1e-5) -> list[str]:
+    "Cells of the goal file whose llmrec or baseline mean differs from `ranking.csv` (a stale file); empty when consistent."
+    bad = []
+    for r in _by_dataset(goals):
+        for model, v in (('llmrec', r.llmrec), (r.best_baseline, r.baseline)):
+            x = ranking[(ranking.profile == profile) & (ranking.dataset == r.dataset) & (ranking.model == model) & (ranking.metric == r.metric)]
+            if x.empty or abs(x.value.mean() - v) > tol: bad.append(f'{r.dataset}/{model}/{r.metric}')
+    return bad
+
+# %% ../nbs/90_paper.ipynb #632774d2
+def _summary(ranking:pd.DataFrame, profile:str|None, metric:str) -> pd.DataFrame:
+    "Mean, sample std and seed count per (dataset, model) of one metric."
+    df = ranking[ranking.metric == metric]
+    if profile is not None: df = df[df.profile == profile]
+    return df.groupby(['dataset', 'model'])['value'].agg(['mean', 'std', 'count'])
+
+def baseline_table(ranking:pd.DataFrame, profile:str|None='paper', metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
+    "The baselines (Pop, BPR, LightGCN, SASRec CE and BCE) per dataset and metric: mean ± std over seeds."
+    return results_table(ranking[ranking.model.isin(BASELINE_MODELS)], metrics, profile)
+
+def seed_gaps(ranking:pd.DataFrame, profile:str|None='paper') -> list[str]:
+    "(dataset, model) pairs with fewer seeds than the most any pair has in `profile`, e.g. 'sasrec-bce on microlens-50k (2 of 3 seeds)'."
+    df = ranking if profile is None else ranking[ranking.profile == profile]
+    if df.empty: return []
+    n = df.groupby(['dataset', 'model'])['seed'].nunique()
+    return [f'{m} on {d} ({k} of {n.max()} seeds)' for d in _order(df.dataset, DATASETS)
+            for m in _order(df.model, RANKING_MODELS) if (d, m) in n.index and (k := n[(d, m)]) < n.max()]
+
+def published_table(ranking:pd.DataFrame, profile:str|None='paper', published:dict=PUBLISHED_BEAUTY,
+                    ours=('sasrec', 'sasrec-bce'), metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
+    "Our models on the published-number dataset against each published result, with the ratio ours / published."
+    sums, rows = {m: _summary(ranking, profile, m) for m in metrics}, []
+    for model in ours:
+        for ref, vals in published['results'].items():
+            row = {'Ours': model}
+            for m in metrics:
+                s = sums[m].loc[(published['dataset'], model)] if (published['dataset'], model) in sums[m].index else None
+                row[f'Ours {m}'] = MISSING if s is None else pm(s['mean'], s['std'])
+                row[f'Published {m}'] = f'{vals[m]:.4f}'
+                row[f'Ratio {m}'] = MISSING if s is None else f"{s['mean'] / vals[m]:.3f}"
+            rows.append(row | {'Published': f"{ref} [@{vals['cite']}]"})
+    cols = ['Ours', *[f'Ours {m}' for m in metrics], 'Published', *[f'Published {m}' for m in metrics], *[f'Ratio {m}' for m in metrics]]
+    return pd.DataFrame(rows, columns=cols)
+
+def published_ratio(ranking:pd.DataFrame, model:str, ref:str, metric:str, profile:str|None='paper',
+                    published:dict=PUBLISHED_BEAUTY) -> float:
+    "Our mean `metric` of `model` on the published-number dataset divided by the published value of `ref` (nan if missing)."
+    s = _summary(ranking, profile, metric)
+    key = (published['dataset'], model)
+    return float(s.loc[key, 'mean'] / published['results'][ref][metric]) if key in s.index else float('nan')
+
+def _rel(a, b) -> str: return MISSING if pd.isna(a) or pd.isna(b) or b == 0 else f'{100 * (a / b - 1):+.1f} %'
+
+def crosscheck_table(cc:pd.DataFrame, # rows of results/crosscheck.csv
+                     bench:pd.DataFrame|None=None, # rows of results/bench.csv (adds seconds per epoch where present)
+                     metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
+    "llmrec against RecBole per dataset and model: each metric for both systems and the relative difference llmrec / RecBole - 1."
+    rows = []
+    v = cc.set_index(['dataset', 'model', 'system', 'metric'])['value']
+    for d in _order(cc.dataset, DATASETS):
+        for model in _order(cc[cc.dataset == d].model, RANKING_MODELS):
+            row = {'Dataset': d, 'Model': model}
+            for m in metrics:
+                a, b = v.get((d, model, 'llmrec', m), np.nan), v.get((d, model, 'recbole', m), np.nan)
+                row |= {f'llmrec {m}': pm(a), f'RecBole {m}': pm(b), f'Δ {m}': _rel(a, b)}
+            ep = [v.get((d, model, s, 'epochs'), np.nan) for s in ('llmrec', 'recbole')]
+            row['Epochs'] = ' / '.join(MISSING if pd.isna(e) else f'{int(e)}' for e in ep)
+            if bench is not None and len(bench):
+                b = bench[(bench.benchmark == f'crosscheck-{model}-{d}') & (bench.metric == 's_per_epoch')].set_index('system')['value']
+                row['s / epoch'] = ' / '.join(f'{b[s]:.2f}' if s in b.index else MISSING for s in ('llmrec', 'recbole'))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+def crosscheck_outside(cc:pd.DataFrame, tol:float=0.10, metrics=('HR@10', 'NDCG@10')) -> list[str]:
+    "Model/metric pairs where llmrec differs from RecBole by more than `tol` (relative), e.g. 'sasrec NDCG@10 (-11.3 %)'."
+    v, out = cc.set_index(['dataset', 'model', 'system', 'metric'])['value'], []
+    for d in _order(cc.dataset, DATASETS):
+        for model in _order(cc[cc.dataset == d].model, RANKING_MODELS):
+            for m in metrics:
+                a, b = v.get((d, model, 'llmrec', m), np.nan), v.get((d, model, 'recbole', m), np.nan)
+                if not (pd.isna(a) or pd.isna(b)) and abs(a / b - 1) > tol: out.append(f'{model} {m} on {d} ({_rel(a, b)})')
+    return out
+
+def ablation_table(ranking:pd.DataFrame, profile:str|None='paper', metric:str='NDCG@10',
+                   full:str='llmrec', ablations=ABLATION_MODELS) -> pd.DataFrame:
+    "The full model and its ablations per dataset: `metric` mean ± std and the relative change against the full model."
+    s, rows = _summary(ranking, profile, metric), []
+    for d in _order(s.index.get_level_values('dataset'), DATASETS):
+        if (d, full) not in s.index: continue
+        base = s.loc[(d, full), 'mean']
+        for m in (full, *ablations):
+            if (d, m) not in s.index: continue
+            rows.append({'Dataset': d, 'Model': m, metric: pm(s.loc[(d, m), 'mean'], s.loc[(d, m), 'std']),
+                         f'Change vs {full}': MISSING if m == full else _rel(s.loc[(d, m), 'mean'], base)})
+    return pd.DataFrame(rows, columns=['Dataset', 'Model', metric, f'Change vs {full}'])
+
+def ablations_not_lower(ranking:pd.DataFrame, dataset:str, profile:str|None='paper', metric:str='NDCG@10',
+                        full:str='llmrec', ablations=ABLATION_MODELS) -> list[str]:
+    "Ablations on `dataset` whose mean `metric` is not below the full model's, with the relative change."
+    s = _summary(ranking, profile, metric)
+    if (dataset, full) not in s.index: return []
+    base = s.loc[(dataset, full), 'mean']
+    return [f'{m} ({_rel(s.loc[(dataset, m), "mean"], base)})' for m in ablations
+            if (dataset, m) in s.index and s.loc[(dataset, m), 'mean'] >= base]
+
+# %% ../nbs/90_paper.ipynb #d1018a6d
+def _bench_value(b:pd.DataFrame, system:str, metric:str):
+    x = b[(b.system == system) & (b.metric == metric)].value
+    return float(x.iloc[0]) if len(x) else np.nan
+
+def encode_bench_table(bench:pd.DataFrame, # rows of results/bench.csv
+                       reference:str='sentence-transformers') -> pd.DataFrame:
+    "The encode benchmarks: items/s of llmrec and of `reference` on the same texts and machine, the speedup and the peak fraction."
+    enc, rows = bench[bench.benchmark.str.startswith('encode')], []
+    for (name, prof, dev), b in enc.groupby(['benchmark', 'profile', 'device'], sort=False):
+        ours, ref = _bench_value(b, 'llmrec', 'items_per_s'), _bench_value(b, reference, 'items_per_s')
+        speed = _bench_value(b, 'llmrec', 'speedup')
+        if pd.isna(speed) and not (pd.isna(ours) or pd.isna(ref)): speed = ours / ref
+        peak = [_bench_value(b, s, 'peak_fraction') for s in ('llmrec', reference)]
+        rows.append({'Benchmark': name, 'Profile': prof, 'Device': dev,
+                     'llmrec items/s': MISSING if pd.isna(ours) else f'{ours:,.1f}',
+                     f'{reference} items/s': MISSING if pd.isna(ref) else f'{ref:,.1f}',
+                     'Speedup': MISSING if pd.isna(speed) else f'{speed:.2f} ×',
+                     'Peak fraction (llmrec / ref.)': MISSING if all(pd.isna(peak)) else
+                        ' / '.join(MISSING if pd.isna(p) else f'{100 * p:.2f} %' for p in peak)})
+    return pd.DataFrame(rows, columns=['Benchmark', 'Profile', 'Device', 'llmrec items/s', f'{reference} items/s',
+                                       'Speedup', 'Peak fraction (llmrec / ref.)'])
+
+def train_bench_table(bench:pd.DataFrame, metric:str='s_per_epoch') -> pd.DataFrame:
+    "Training seconds per epoch (`train-<model>-<dataset>` rows) per profile, device and model, one column per dataset."
+    tr = bench[bench.benchmark.str.startswith('train-') & (bench.metric == metric)].copy()
+    if tr.empty: return pd.DataFrame(columns=['Profile', 'Device', 'Model'])
+    split = [next(((n[6:-len(d) - 1], d) for d in DATASETS if n.endswith('-' + d)), (n[6:], '?')) for n in tr.benchmark]
+    tr['model'], tr['dataset'] = [m for m, _ in split], [d for _, d in split]
+    cols, rows = _order(tr.dataset, DATASETS), []
+    for p in _order(tr.profile, ('paper', 'demo')):
+        for dev in sorted(set(tr[tr.profile == p].device)):
+            t = tr[(tr.profile == p) & (tr.device == dev)]
+            for m in _order(t.model, RANKING_MODELS):
+                v = t[t.model == m].set_index('dataset')['value']
+                rows.append({'Profile': p, 'Device': dev, 'Model': m} | {d: f'{v[d]:.2f}' if d in v.index else MISSING for d in cols})
+    return pd.DataFrame(rows, columns=['Profile', 'Device', 'Model', *cols])
 
 # %% ../nbs/90_paper.ipynb #d56b9816
 _CELL_OPEN = re.compile(r'^(`{3,})\s*\{python(?:[\s,][^}]*)?\}\s*$')

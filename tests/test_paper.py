@@ -1,9 +1,10 @@
 """The paper renders offline from results, and every number in its tables agrees with the CSV it was computed from.
 
 The real `paper/paper.qmd` is rendered (with our renderer, not Quarto) in a temporary root holding small fake
-`results/ranking.csv` and `data/<dataset>/stats.json`; the HTML tables are parsed back and each cell is compared with
-a mean and standard deviation recomputed here with the `statistics` module (independent of `llmrec.paper`). The
-checker is shown to fail on a mutated CSV, so a paper that disagrees with its results cannot pass.
+`results/ranking.csv`, `results/align-goals-paper.csv`, `results/crosscheck.csv`, `results/bench.csv` and
+`data/<dataset>/stats.json`; the HTML tables are parsed back and each cell is compared with a mean and standard
+deviation recomputed here with the `statistics` module (independent of `llmrec.paper`). The checkers are shown to fail
+on a mutated CSV, so a paper that disagrees with its results cannot pass.
 """
 import csv, json, re, shutil, statistics, subprocess
 from html.parser import HTMLParser
@@ -12,15 +13,19 @@ from pathlib import Path
 import pytest
 
 from llmrec.config import DATASETS, LlmrecError
-from llmrec.paper import RANKING_METRICS, render_paper
+from llmrec.paper import PUBLISHED_BEAUTY, RANKING_METRICS, render_paper
 
 REPO = Path(__file__).resolve().parents[1]
 QMD = REPO/'paper'/'paper.qmd'
 STATS = {'ml-100k': (943, 1682, 100000), 'amazon-scientific': (8317, 4344, 58492), 'ibm-articles': (5148, 714, 33682)}
 # (dataset, model, profile, seeds): several profiles, seeds and a ragged set of models, as while results arrive
 RUNS = [('ml-100k', 'pop', 'paper', [0, 1, 2]), ('ml-100k', 'bpr', 'paper', [0, 1, 2]),
+        ('ml-100k', 'llmrec', 'paper', [0, 1, 2]), ('ml-100k', 'llmrec-nollm', 'paper', [0, 1, 2]),
+        ('amazon-beauty-p5', 'sasrec', 'paper', [0, 1, 2]), ('amazon-beauty-p5', 'sasrec-bce', 'paper', [0, 1]),
         ('ml-100k', 'pop', 'demo', [0]), ('ml-100k', 'sasrec', 'demo', [0]),
         ('amazon-scientific', 'pop', 'demo', [0]), ('ibm-articles', 'pop', 'demo', [0])]
+BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
+FAKE_P = 0.0123   # the goal file's p-value (a paired test over users needs per-user files the fake root lacks)
 
 
 def write_fake_results(root: Path) -> list[dict]:
@@ -33,6 +38,17 @@ def write_fake_results(root: Path) -> list[dict]:
                 rows.append({'dataset': d, 'model': m, 'profile': p, 'seed': s, 'metric': met,
                              'value': round(0.013 + (k * 0.0377) % 0.4, 6)})
     write_csv(rows, root/'results'/'ranking.csv')
+    write_goals(rows, root/'results'/'align-goals-paper.csv')
+    cc = [{'dataset': 'ml-100k', 'model': m, 'system': sy, 'metric': met, 'value': v}
+          for m, vals in (('bpr', (0.108, 0.114, 0.0596, 0.0592)), ('sasrec', (0.140, 0.156, 0.0683, 0.077)))
+          for (sy, met), v in zip((('llmrec', 'HR@10'), ('recbole', 'HR@10'), ('llmrec', 'NDCG@10'), ('recbole', 'NDCG@10')), vals)]
+    write_csv(cc, root/'results'/'crosscheck.csv', ['dataset', 'model', 'system', 'metric', 'value'])
+    bench = [{'benchmark': 'encode-minilm', 'system': sy, 'profile': 'paper', 'device': 'GPU-X', 'metric': met, 'value': v}
+             for sy, met, v in (('llmrec', 'items_per_s', 2000.0), ('llmrec', 'speedup', 2.5),
+                                ('sentence-transformers', 'items_per_s', 800.0))]
+    bench += [{'benchmark': 'train-sasrec-amazon-beauty-p5', 'system': 'llmrec', 'profile': 'paper', 'device': 'GPU-X',
+               'metric': 's_per_epoch', 'value': 2.125}]
+    write_csv(bench, root/'results'/'bench.csv', ['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
     for d, (u, i, n) in STATS.items():
         (root/'data'/d).mkdir(parents=True, exist_ok=True)
         (root/'data'/d/'stats.json').write_text(json.dumps(
@@ -40,10 +56,25 @@ def write_fake_results(root: Path) -> list[dict]:
     return rows
 
 
-def write_csv(rows, path: Path):
+def write_csv(rows, path: Path, columns=('dataset', 'model', 'profile', 'seed', 'metric', 'value')):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, 'w', newline='') as f:
-        w = csv.DictWriter(f, ['dataset', 'model', 'profile', 'seed', 'metric', 'value']); w.writeheader(); w.writerows(rows)
+        w = csv.DictWriter(f, list(columns)); w.writeheader(); w.writerows(rows)
+
+
+def write_goals(rows, path: Path):
+    "A goal file as scripts/align_goals.py writes it, for llmrec on ml-100k, from the fake ranking rows."
+    out = []
+    for met in ('NDCG@10', 'HR@10'):
+        def vals(m): return [r['value'] for r in rows if (r['dataset'], r['model'], r['profile'], r['metric']) == ('ml-100k', m, 'paper', met)]
+        best = max((m for m in BASELINES if vals(m)), key=lambda m: statistics.mean(vals(m)))
+        a, b = vals('llmrec'), vals(best)
+        ratio = statistics.mean(a) / statistics.mean(b)
+        out.append({'dataset': 'ml-100k', 'metric': met, 'llmrec': statistics.mean(a), 'llmrec_std': statistics.stdev(a),
+                    'best_baseline': best, 'baseline': statistics.mean(b), 'baseline_std': statistics.stdev(b), 'ratio': ratio,
+                    'goal': 1.0 if met == 'NDCG@10' else '', 'p_value': FAKE_P, 'met': (ratio >= 1) if met == 'NDCG@10' else '',
+                    'seeds': len(a), 'baseline_seeds': len(b)})
+    write_csv(out, path, out[0].keys())
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -93,30 +124,62 @@ def check_cell(text: str, exp, where: str) -> list[str]:
     return [f'{where}: shows {text!r}, the CSV gives {exp[0]:.4f} ± {exp[1]}'] if bad else []
 
 
-def check_ranking_tables(tables, rows) -> list[str]:
-    "Every number of the two ranking tables against the CSV, plus coverage: every CSV cell must be shown."
+def check_pivot(table, rows, name, profile, models=None) -> tuple[list[str], set]:
+    "A table with columns dataset, metric, model... against the CSV rows of `profile`; (errors, cells seen)."
     errors, seen = [], set()
+    head, *body = table
+    assert head[:2] == ['dataset', 'metric'], head
+    assert models is None or set(head[2:]) <= set(models), head
+    for r in body:
+        for model, text in zip(head[2:], r[2:]):
+            seen.add((profile, r[0], model, r[1]))
+            errors += check_cell(text, expected(rows, r[0], model, r[1], profile), f'{name} {profile}/{r[0]}/{model}/{r[1]}')
+    return errors, seen
+
+
+def check_ranking_tables(tables, rows) -> list[str]:
+    "Every number of the demo and all-metrics ranking tables against the CSV, plus coverage: every CSV cell must be shown."
     profiles = sorted({r['profile'] for r in rows})
     headline = 'paper' if 'paper' in profiles else profiles[0]
-    head, *body = tables['tbl-ranking']              # columns: [profile,] dataset, metric, model...
-    lead = 3 if head[0] == 'profile' else 2
-    assert (head[0] == 'profile') == (len(profiles) > 1), head
-    for r in body:
-        p, d, met = (r[0], r[1], r[2]) if lead == 3 else (profiles[0], r[0], r[1])
-        for model, text in zip(head[lead:], r[lead:]):
-            seen.add((p, d, model, met))
-            errors += check_cell(text, expected(rows, d, model, met, p), f'tbl-ranking {p}/{d}/{model}/{met}')
+    errors, seen = check_pivot(tables['tbl-ranking'], rows, 'tbl-ranking', 'demo')   # the demo profile's section
     head, *body = tables['tbl-ranking-all']          # columns: dataset, model, metric...
     for r in body:
         for met, text in zip(head[2:], r[2:]):
             seen.add((headline, r[0], r[1], met, 'all'))
             errors += check_cell(text, expected(rows, r[0], r[1], met, headline), f'tbl-ranking-all {r[0]}/{r[1]}/{met}')
     for r in rows:
-        if r['metric'] in ('HR@10', 'NDCG@10') and (r['profile'], r['dataset'], r['model'], r['metric']) not in seen:
+        if r['profile'] == 'demo' and r['metric'] in ('HR@10', 'NDCG@10') and ('demo', r['dataset'], r['model'], r['metric']) not in seen:
             errors.append(f"tbl-ranking lacks {r['profile']}/{r['dataset']}/{r['model']}/{r['metric']}")
         if r['profile'] == headline and (headline, r['dataset'], r['model'], r['metric'], 'all') not in seen:
             errors.append(f"tbl-ranking-all lacks {r['dataset']}/{r['model']}/{r['metric']}")
     return sorted(set(errors))
+
+
+def check_main_table(table, rows, goals) -> list[str]:
+    "The main table against the ranking CSV (llmrec and best-baseline means ± std, ratio) and the goal file (goal, p, mark)."
+    errors = []
+    head, *body = table
+    assert head == ['Dataset', 'llmrec NDCG@10', 'llmrec HR@10', 'Best baseline', 'Baseline NDCG@10', 'Ratio', 'Goal', 'p', 'Met'], head
+    for r in body:
+        d, g = r[0], next(g for g in goals if g['dataset'] == r[0] and g['metric'] == 'NDCG@10')
+        means = {m: statistics.mean(v) for m in BASELINES
+                 if (v := [x['value'] for x in rows if (x['dataset'], x['model'], x['metric'], x['profile']) == (d, m, 'NDCG@10', 'paper')])}
+        best = max(means, key=means.get)
+        if r[3] != best: errors.append(f'tbl-main {d}: best baseline {r[3]!r}, the CSV gives {best}')
+        mark = ('†' if means and float(g['ratio']) >= 1 else '‡') if float(g['p_value']) < 0.05 else ''
+        for col, model, met in ((1, 'llmrec', 'NDCG@10'), (4, best, 'NDCG@10'), (2, 'llmrec', 'HR@10')):
+            text = r[col]
+            if col == 1:
+                if not text.endswith(mark) or (not mark and text[-1] in '†‡'): errors.append(f'tbl-main {d}: mark in {text!r}, expected {mark!r}')
+                text = text.rstrip('†‡')
+            errors += check_cell(text.rstrip('†‡'), expected(rows, d, model, met, 'paper'), f'tbl-main {d}/{model}/{met}')
+        llm = expected(rows, d, 'llmrec', 'NDCG@10', 'paper')
+        if llm is None or abs(float(r[5]) - llm[0] / means[best]) > 0.5e-3 + 1e-9:
+            errors.append(f'tbl-main {d}: ratio {r[5]}, the CSV gives {llm[0] / means[best] if llm else None}')
+        if r[7] != f"{float(g['p_value']):.3f}": errors.append(f"tbl-main {d}: p {r[7]}, goal file {g['p_value']}")
+        if r[6] != f"≥ {float(g['goal']):.2f}": errors.append(f"tbl-main {d}: goal {r[6]}, goal file {g['goal']}")
+    if {r[0] for r in body} != {g['dataset'] for g in goals}: errors.append('tbl-main: datasets differ from the goal file')
+    return errors
 
 
 def check_stats_table(table, stats) -> list[str]:
@@ -166,14 +229,53 @@ def test_tables_agree_with_results(rendered):
     stats = {d: json.loads((root/'data'/d/'stats.json').read_text()) for d in STATS}
     assert check_stats_table(tables['tbl-datasets'], stats) == []
     # the checker can fail: a changed value, a dropped row, a changed count are all caught
-    mutated = [dict(r) for r in rows]
-    i = next(k for k, r in enumerate(mutated) if (r['dataset'], r['model'], r['metric'], r['profile']) == ('ml-100k', 'pop', 'HR@10', 'paper'))
-    mutated[i]['value'] += 0.05
-    assert any('tbl-ranking paper/ml-100k/pop/HR@10' in e for e in check_ranking_tables(tables, mutated))
+    for profile, where in (('demo', 'tbl-ranking demo/ml-100k/pop/HR@10'), ('paper', 'tbl-ranking-all ml-100k/pop/HR@10')):
+        mutated = [dict(r) for r in rows]
+        i = next(k for k, r in enumerate(mutated) if (r['dataset'], r['model'], r['metric'], r['profile']) == ('ml-100k', 'pop', 'HR@10', profile))
+        mutated[i]['value'] += 0.05
+        assert any(where in e for e in check_ranking_tables(tables, mutated)), where
     dropped = [r for r in rows if not (r['dataset'] == 'ibm-articles' and r['metric'] == 'NDCG@10')]
     assert any('shows' in e and 'no rows' in e for e in check_ranking_tables(tables, dropped))
     assert check_stats_table(tables['tbl-datasets'], {**stats, 'ml-100k': {**stats['ml-100k'], 'n_items': 1683}})
     assert check_stats_table(tables['tbl-datasets'], {**stats, 'ibm-articles': {**stats['ibm-articles'], 'raw_interactions': 1}})
+
+
+def test_main_baseline_and_other_tables_agree_with_results(rendered):
+    "Issue 7: a number in the main or baseline table that disagrees with results/ fails the test."
+    root, rows, paths = rendered
+    tables = html_tables(paths['html'].read_text())
+    with open(root/'results'/'align-goals-paper.csv') as f: goals = list(csv.DictReader(f))
+    assert {'tbl-main', 'tbl-baselines', 'tbl-published', 'tbl-crosscheck', 'tbl-ablation', 'tbl-bench', 'tbl-train'} <= set(tables)
+    assert len(tables['tbl-main']) == 2 and check_main_table(tables['tbl-main'], rows, goals) == []
+    errors, seen = check_pivot(tables['tbl-baselines'], rows, 'tbl-baselines', 'paper', BASELINES)
+    assert errors == []
+    want = {(r['profile'], r['dataset'], r['model'], r['metric']) for r in rows if r['profile'] == 'paper'
+            and r['model'] in BASELINES and r['metric'] in ('HR@10', 'NDCG@10')}
+    assert want <= seen, want - seen
+    # published check: our mean over seeds / the published constant
+    pub = {r[0] + '/' + r[3].split(' (')[0]: r for r in tables['tbl-published'][1:]}
+    ours = expected(rows, 'amazon-beauty-p5', 'sasrec', 'HR@10', 'paper')[0]
+    assert pub['sasrec/POD'][6] == f"{ours / PUBLISHED_BEAUTY['results']['POD']['HR@10']:.3f}"
+    assert check_cell(pub['sasrec-bce/SASRec'][2], expected(rows, 'amazon-beauty-p5', 'sasrec-bce', 'NDCG@10', 'paper'), 'pub') == []
+    # ablation: the relative change of the mean against the full model
+    abl = {r[1]: r for r in tables['tbl-ablation'][1:] if r[0] == 'ml-100k'}
+    full, noll = (expected(rows, 'ml-100k', m, 'NDCG@10', 'paper')[0] for m in ('llmrec', 'llmrec-nollm'))
+    assert abl['llmrec-nollm'][3] == f'{100 * (noll / full - 1):+.1f} %'
+    cc = {r[1]: r for r in tables['tbl-crosscheck'][1:]}
+    assert cc['sasrec'][4] == f'{100 * (0.140 / 0.156 - 1):+.1f} %' and cc['bpr'][3] == '0.1140'
+    assert tables['tbl-bench'][1][3:6] == ['2,000.0', '800.0', '2.50 ×']
+    assert tables['tbl-train'][1][-1] == '2.12' or tables['tbl-train'][1][-1] == '2.13'
+    # the checkers can fail: a changed llmrec value, a changed baseline value, a changed p-value
+    bump = lambda m, met: [dict(r, value=r['value'] + 0.01) if (r['dataset'], r['model'], r['metric'], r['profile']) ==
+                           ('ml-100k', m, met, 'paper') else r for r in rows]
+    assert any('tbl-main ml-100k/llmrec/NDCG@10' in e for e in check_main_table(tables['tbl-main'], bump('llmrec', 'NDCG@10'), goals))
+    assert check_pivot(tables['tbl-baselines'], bump('bpr', 'HR@10'), 'tbl-baselines', 'paper')[0]
+    assert check_main_table(tables['tbl-main'], rows, [dict(g, p_value='0.2') for g in goals])
+    text = html_text(paths['html'].read_text())
+    g = next(g for g in goals if g['metric'] == 'NDCG@10')
+    assert f"llmrec’s NDCG@10 is {float(g['ratio']):.3f} × that of {g['best_baseline']}" in text
+    assert 'Runs with fewer seeds than the rest: sasrec-bce on amazon-beauty-p5 (2 of 3 seeds)' in text
+    assert 'sasrec HR@10 on ml-100k (-10.3 %)' in text   # the cross-check outside ±10 %, in the Limitations
 
 
 def test_text_numbers_and_outputs(rendered):
@@ -181,9 +283,9 @@ def test_text_numbers_and_outputs(rendered):
     text = html_text(paths['html'].read_text())
     assert f'{len(STATS)} of the {len(DATASETS)} datasets are prepared' in text
     assert f"together they hold {sum(n for *_, n in STATS.values()):,} interactions" in text
-    # the best HR@10 per dataset (headline profile 'paper': only ml-100k has it)
+    # the best HR@10 per dataset (headline profile 'paper')
     best = max((statistics.mean(r['value'] for r in rows if (r['dataset'], r['model'], r['metric'], r['profile']) ==
-                                ('ml-100k', m, 'HR@10', 'paper')), m) for m in ('pop', 'bpr'))
+                                ('ml-100k', m, 'HR@10', 'paper')), m) for m in ('pop', 'bpr', 'llmrec', 'llmrec-nollm'))
     assert f'on ml-100k, {best[1]} ({best[0]:.4f})' in text
     assert 'Table 2' in text and 'Figure 1' in text and '@tbl' not in text and '?@' not in text
     assert 'Kang and McAuley 2018' in text and 'Harper and Konstan 2015' in text   # citeproc ran

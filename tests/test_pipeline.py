@@ -20,7 +20,15 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     # The skeleton's path (prepare -> baselines -> evaluate -> paper); encode and align have their own tests and
     # cost minutes of CPU here, so they are cut from this copy of the pipeline.
     pipeline = yaml.safe_load((ROOT / 'dvc.yaml').read_text())
-    for stage in ('encode', 'bench-encode', 'align'): pipeline['stages'].pop(stage, None)
+    for stage in ('encode', 'bench-encode', 'align', 'generate'): pipeline['stages'].pop(stage, None)
+    ev, paper = pipeline['stages']['evaluate'], pipeline['stages']['paper']  # no reasons without `generate`
+    ev['cmd'] = ev['cmd'].replace('--reasons-runs results/reasons-runs --reasons-out results/reasons.csv', '')
+    ev['deps'] = [d for d in ev['deps'] if d != 'results/reasons-runs']
+    ev['outs'] = [o for o in ev['outs'] if 'results/reasons.csv' not in o]
+    paper['deps'] = [d for d in paper['deps'] if d != 'results/reasons.csv']
+    (proj / 'results').mkdir()
+    for f in ('crosscheck.csv', 'align-goals-paper.csv'):  # inputs made outside the pipeline (own env / GPU runs)
+        shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
     (proj / 'dvc.yaml').write_text(yaml.safe_dump(pipeline, sort_keys=False))
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     params['base']['datasets'] = list(datasets)
@@ -29,6 +37,7 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     params.setdefault('encode', {})['encoders'] = ['minilm']  # SmolLM2 costs minutes on CPU; 10_encode tests it
     params.setdefault('align', {}).update(max_epochs_cap=1, models=['llmrec', 'llmrec-noalign'])
     params['align'].pop('demo', None)
+    params['bench'] = {'score_sizes': [1000, 4000], 'score_dim': 16, 'min_seconds': 0.05}
     (proj / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     (proj / '_offline').mkdir()
     (proj / '_offline' / 'sitecustomize.py').write_text(NO_NETWORK)
