@@ -93,6 +93,8 @@ def main(argv=None):
     p.add_argument('--no-pop', action='store_true')
     p.add_argument('--skip', nargs='*', default=[], help='dataset:model pairs not to run (finals already imported)')
     p.add_argument('--untuned', nargs='*', default=[], help='datasets run with the base configuration only (no grid)')
+    p.add_argument('--grid-json', default=None, help='JSON {dataset: {model: {key: values}}}: only these grids run '
+                   '(a second, wider grid where the first one chose an edge value; include the first choice to compare)')
     p.add_argument('--cap', nargs='*', default=[], help='dataset=max_epochs: cap that dataset\'s runs (device time)')
     a = p.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +106,11 @@ def main(argv=None):
     common = dict(data_root=a.data_root, accelerator=a.accelerator, stage=a.stage)
     finals = [dict(common, kind='final', dataset=ds, model='pop', seed=s, hparams={}, point=0) for ds in a.datasets for s in SEEDS]
     caps = {c.split('=')[0]: int(c.split('=')[1]) for c in a.cap}
+    if a.grid_json:
+        wide = json.loads(a.grid_json)
+        for ds, models in wide.items():
+            for m, g in models.items(): DATASET_GRID.setdefault(ds, {})[m] = g; GRID[m] = {}
+        a.skip = a.skip + [f'{ds}:{m}' for ds in a.datasets for m in a.models if m not in wide.get(ds, {})]
     pending_tune = {(ds, m): [dict(common, kind='tune', dataset=ds, model=m, seed=0, hparams=h, point=i)
                               for i, h in enumerate(grid_points(ds, m, caps.get(ds, a.max_epochs)))
                               ][:1 if ds in a.untuned else (a.max_points or None)]
