@@ -24,9 +24,9 @@ from .encode import encoder_name, known_encoder_spec, load_vectors
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'align_hparams', 'info_nce', 'ItemTower',
-           'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer',
-           'AlignRun', 'build_two_tower', 'fit_align', 'zero_shot_run', 'tune_align', 'load_encoded', 'align_run',
-           'save_run', 'bench_rows', 'run_align']
+           'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world', 'is_rank_zero', 'AlignBatches',
+           'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'fit_align', 'zero_shot_run', 'tune_align',
+           'load_encoded', 'align_run', 'save_run', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -224,6 +224,18 @@ def trim_padding(*tokens:torch.Tensor) -> tuple[torch.Tensor, ...]:
     width = max(int((tokens[0] > 0).sum(1).max()), 1) if len(tokens[0]) else 1
     return tuple(t[:, -width:] for t in tokens)
 
+def dist_rank_world() -> tuple[int, int]:
+    "(rank, world size) of the torch.distributed process group, (0, 1) without one."
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+def is_rank_zero() -> bool:
+    "True in the process that writes outputs: rank 0 of the group, or of the launcher's environment before it exists."
+    import os
+    rank = dist_rank_world()[0] if dist_rank_world()[1] > 1 else int(os.environ.get('RANK', os.environ.get('LOCAL_RANK', 0)))
+    return rank == 0
+
 class AlignBatches(torch.utils.data.IterableDataset):
     "Training windows, shuffled per epoch: `(inputs, targets, users, fuse)`; `fuse` marks each user's last window."
     def __init__(self, seqs:list, max_len:int, batch_size:int, seed:int=0):
@@ -236,9 +248,11 @@ class AlignBatches(torch.utils.data.IterableDataset):
 
     def __iter__(self):
         g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch); self.epoch += 1
-        order = torch.randperm(len(self.inputs), generator=g)
+        order = torch.randperm(len(self.inputs), generator=g)  # the same on every rank (same seed, same epoch)
+        rank, world = dist_rank_world()
         for s in range(0, len(order), self.batch_size):
-            idx = order[s:s + self.batch_size]
+            idx = order[s:s + self.batch_size]  # one global batch; under DDP each rank takes every world-th window
+            if world > 1: idx = idx[rank::world] if len(idx) >= world else idx[:1]
             inputs, targets = trim_padding(self.inputs[idx], self.targets[idx])
             yield inputs, targets, self.owners[idx], self.fuse[idx]
 
@@ -285,6 +299,11 @@ class AlignSystem(EvaluatedSystem):
             bias[rows] = self.model.prior(users.unsqueeze(1).expand_as(real)[real][rows], 'fit', keys_idx).to(bias.dtype)
         loss = info_nce(q, keys, t, self.model.temperature, exclude, bias)
         self.log('train/loss', loss, batch_size=len(t))
+        _, world = dist_rank_world()
+        if world > 1:  # DDP averages gradients over ranks; weight each rank's mean by its share of the global batch
+            n = torch.tensor([float(len(t))], device=loss.device)
+            torch.distributed.all_reduce(n)
+            loss = loss * (len(t) * world / n.item())  # = the global batch's mean loss, as on one process
         return loss
 
     def seen_mask(self, users:torch.Tensor) -> torch.Tensor: # (B,) -> (B, n_items) bool
@@ -492,6 +511,7 @@ def run_align(data_dir, # prepared dataset folder
     for name in section['models']:  # fail before any training if an encoder's vectors are missing
         if name != 'llmrec-nollm': load_encoded(vectors_dir, section[VARIANTS.get(name, ('encoder',))[0]])
     runs = [align_run(name, data, section, run, vectors_dir, seed) for name in section['models'] for seed in run['seeds']]
+    if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone writes
     df = pd.concat([save_run(r, data.name, profile, per_user_dir) for r in runs], ignore_index=True)
     write_csv(df, out_csv)
     if bench_csv is not None: write_csv(bench_rows(runs, data.name, profile), bench_csv)

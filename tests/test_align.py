@@ -102,7 +102,10 @@ def test_stage_writes_every_model(tmp_path):
     assert sorted(out.model.unique()) == sorted(ALIGN_MODELS)
     assert all((tmp_path / 'pu' / f'{m}-seed0.parquet').exists() for m in ALIGN_MODELS)
     # a missing encoder output fails with a message that says how to fix it
-    params = resolve_params({'align': {'models': ['llmrec'], 'encoder': 'other'}})
+    with pytest.raises(LlmrecError, match="'align.encoder'"):  # an unknown name fails when params are read
+        resolve_params({'align': {'models': ['llmrec'], 'encoder': 'other'}})
+    (tmp_path / 'other').mkdir()  # a local model folder is a valid encoder, but nothing was encoded with it
+    params = resolve_params({'align': {'models': ['llmrec'], 'encoder': str(tmp_path / 'other')}})
     with pytest.raises(LlmrecError, match='encode.encoders'):
         run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'pu', params)
 
