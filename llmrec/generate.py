@@ -544,6 +544,9 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
         reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir)
         for name, rs in reasons.items():
             for metric, value in reason_metrics(rs, test, rd).items():
+                if not math.isfinite(value):  # e.g. grounding precision of reasons that mention no feature at all
+                    print(f'generate {data.name} {name} seed {seed}: {metric} undefined (no row written)', file=sys.stderr)
+                    continue
                 rows.append((data.name, name, profile, seed, metric, value))
             texts.append(pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(),
                                        'item_idx': test.item_idx.to_numpy(), 'reason': [detokenize(r) for r in rs],

@@ -78,6 +78,7 @@ def grid_points(ds, model, max_epochs=0):
     return [{**base, **dict(zip(grid, values))} for values in itertools.product(*grid.values())]
 
 def main(argv=None):
+    global SEEDS
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out', required=True); p.add_argument('--data-root', default='data')
     p.add_argument('--datasets', nargs='+', required=True, help='in priority order')
@@ -91,12 +92,14 @@ def main(argv=None):
     p.add_argument('--stage', default='/tmp/gpu_baselines_stage')
     p.add_argument('--final-only', default=None, help='JSON {model: hparams overrides of BASE}: no grid, finals only')
     p.add_argument('--no-pop', action='store_true')
+    p.add_argument('--seeds', type=int, nargs='+', default=list(SEEDS), help='seeds of the final runs (a missing one)')
     p.add_argument('--skip', nargs='*', default=[], help='dataset:model pairs not to run (finals already imported)')
     p.add_argument('--untuned', nargs='*', default=[], help='datasets run with the base configuration only (no grid)')
     p.add_argument('--grid-json', default=None, help='JSON {dataset: {model: {key: values}}}: only these grids run '
                    '(a second, wider grid where the first one chose an edge value; include the first choice to compare)')
     p.add_argument('--cap', nargs='*', default=[], help='dataset=max_epochs: cap that dataset\'s runs (device time)')
     a = p.parse_args(argv)
+    SEEDS = tuple(a.seeds)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
     log = open(out / 'log.txt', 'a', buffering=1)

@@ -42,13 +42,18 @@ def main(argv=None):
             old = [pd.read_csv(f) if f.exists() else None for f in (out_csv, bench_csv)]
             write_baseline_outputs(runs, ds, a.profile, out_csv, Path('models') / a.profile / ds / 'baselines', bench_csv)
             new_models = {r.model for r in runs}
-            if old[0] is not None:  # keep earlier imports' rows of models this import did not run
-                keep = old[0][~old[0].model.isin(new_models)]
+            new_pairs = {(r.model, r.seed) for r in runs}
+            if old[0] is not None:  # keep earlier imports' rows of (model, seed) pairs this import did not run
+                keep = old[0][[(m, s) not in new_pairs for m, s in zip(old[0].model, old[0].seed)]]
                 merged = pd.concat([keep, pd.read_csv(out_csv)]).sort_values(['model', 'seed', 'metric'], kind='stable')
                 write_csv(merged, out_csv)
-            if old[1] is not None:
+            if old[1] is not None:  # timing rows are per model: a model rerun for some seeds only keeps its old rows
+                partial = {m for m in new_models if old[0] is not None and
+                           set(old[0][old[0].model == m].seed) - {s for mm, s in new_pairs if mm == m}}
                 ran = old[1].benchmark.str.extract(r'^train-(.+)-' + ds + '$')[0]
-                merged = pd.concat([old[1][~ran.isin(new_models)], pd.read_csv(bench_csv)])
+                fresh = pd.read_csv(bench_csv)
+                fresh_model = fresh.benchmark.str.extract(r'^train-(.+)-' + ds + '$')[0]
+                merged = pd.concat([old[1][~ran.isin(new_models - partial)], fresh[~fresh_model.isin(partial)]])
                 write_csv(merged, bench_csv)
             print(f'{ds}: {len(runs)} runs -> results/runs/{a.profile}/{ds}/baselines.csv')
     tune = pd.DataFrame([{'dataset': r['dataset'], 'model': r['model'], 'point': r['point'], **r['hparams'],
