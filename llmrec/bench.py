@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .baselines import device_name
 from .config import LlmrecError, register_params, write_csv
 
 BENCH_DEFAULTS = {
@@ -24,7 +25,7 @@ register_params('bench', BENCH_DEFAULTS, {
     'score_dim': (lambda v: v >= 1, 'must be >= 1'), 'min_seconds': (lambda v: v > 0, 'must be > 0')})
 
 # %% auto #0
-__all__ = ['BENCH_DEFAULTS', 'rank_topk', 'bench_scoring', 'scaling_exponent', 'device_label', 'run_bench_scoring']
+__all__ = ['BENCH_DEFAULTS', 'rank_topk', 'bench_scoring', 'scaling_exponent', 'run_bench_scoring']
 
 # %% ../nbs/70_bench.ipynb #0179b5f3
 def rank_topk(users:torch.Tensor, # (B, d) user vectors
@@ -76,10 +77,6 @@ def scaling_exponent(sizes, seconds) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 # %% ../nbs/70_bench.ipynb #fca0e9e7
-def device_label(dev:torch.device) -> str:
-    "The device name used in benchmark rows."
-    return torch.cuda.get_device_name(dev).replace(' ', '-') if dev.type == 'cuda' else f'cpu-{torch.get_num_threads()}t'
-
 def run_bench_scoring(out_csv, # tidy CSV to write
                       sizes=(5_000, 100_000, 1_000_000), # catalogue sizes
                       dim:int=128, k:int=10, device='cpu', profile:str='demo', min_seconds:float=1.0,
@@ -87,7 +84,7 @@ def run_bench_scoring(out_csv, # tidy CSV to write
     "Time full-ranking scoring for each catalogue size; write `benchmark,system,profile,device,metric,value` rows."
     dev = torch.device(device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise LlmrecError('device cuda asked for but no GPU is visible')
-    name = device_label(dev)
+    name = device_name(dev.type)  # the label every llmrec benchmark row uses
     if dev.type == 'cuda' and peak_tflops is None:
         from llmrec.encode import matmul_peak_tflops
         peak_tflops = matmul_peak_tflops(device=dev)

@@ -18,16 +18,17 @@ import lightning as L
 from tqdm.auto import tqdm
 
 from .config import LlmrecError, register_params, set_seed, write_csv
+from .baselines import BENCH_COLUMNS, device_name
 from .data import RecData, load_recdata
 
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
-           'TOY_FEATURES', 'TOY_OPINIONS', 'CONDITIONING', 'BENCH_COLUMNS', 'tokenize', 'detokenize', 'Vocab',
-           'ReasonData', 'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio',
-           'feature_coverage_ratio', 'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics',
-           'template_reasons', 'retrieval_reasons', 'review_profiles', 'condition_vectors', 'toy_review_data',
-           'DecoderBlock', 'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem',
-           'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'TOY_FEATURES', 'TOY_OPINIONS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab', 'ReasonData',
+           'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio',
+           'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
+           'retrieval_reasons', 'review_profiles', 'condition_vectors', 'toy_review_data', 'DecoderBlock',
+           'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'ReasonGenerator',
+           'fit_generator', 'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'peter', 'retrieval', 'template')
@@ -501,8 +502,6 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                            system.best_loss)
 
 # %% ../nbs/30_generate.ipynb #55dfc405
-BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
-
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
                      vectors_dir=None) -> tuple[dict, pd.DataFrame, dict]:
     "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings."
@@ -551,7 +550,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
             texts.append(pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(),
                                        'item_idx': test.item_idx.to_numpy(), 'reason': [detokenize(r) for r in rs],
                                        'reference': test.sentence.to_numpy(), 'feature': test.feature.to_numpy()}))
-            device = f'cpu-{torch.get_num_threads()}thread' if run['accelerator'] == 'cpu' else run['accelerator']
+            device = device_name(run['accelerator'])
             for metric, value in timing.get(name, {}).items():
                 bench.append((f'generate-{data.name}', name, profile, device, metric, value))
     out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
