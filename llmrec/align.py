@@ -20,13 +20,14 @@ from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows, summarize
 from .baselines import (EpochTimer, EvaluatedSystem, KeepBestState, SASRecBlock, causal_mask, device_name,
                               pad_left, sequence_windows)
-from .encode import encoder_name, known_encoder_spec, load_vectors
+from .encode import encoder_name, known_encoder_spec, load_vectors, save_vectors
 
 # %% auto #0
-__all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'align_hparams', 'info_nce', 'ItemTower',
-           'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world', 'is_rank_zero', 'AlignBatches',
-           'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'fit_align', 'zero_shot_run', 'tune_align',
-           'load_encoded', 'align_run', 'save_run', 'bench_rows', 'run_align']
+__all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
+           'info_nce', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
+           'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
+           'fit_align', 'served_weights', 'zero_shot_run', 'tune_align', 'load_encoded', 'align_run', 'save_run',
+           'save_served', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -361,6 +362,7 @@ class AlignRun:
     hparams: dict = field(default_factory=dict)
     device: str = 'cpu'
     extras: dict = field(default_factory=dict)  # learned temperature and gates
+    weights: dict|None = field(default=None, repr=False)  # trained tensors (frozen text vectors left out), for serving
 
     def summary(self) -> dict:
         return dict(model=self.model, seed=self.seed, test=self.test, valid=self.valid, best_epoch=self.best_epoch,
@@ -426,7 +428,14 @@ def fit_align(name:str, # model name, for the record
     if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
     per_user = system.test_frame if test else None
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,
-                    timer.epochs, train_s, timer.train_s / max(timer.epochs, 1), dict(hp), device_name(acc), extras)
+                    timer.epochs, train_s, timer.train_s / max(timer.epochs, 1), dict(hp), device_name(acc), extras,
+                    served_weights(m))
+
+FROZEN_KEYS = ('item_tower.text_vectors', 'user_tower.profile_vectors')  # rebuilt from the encode stage's files
+
+def served_weights(model:TwoTower) -> dict[str, torch.Tensor]:
+    "The trained tensors of `model` on CPU, without the frozen encoder vectors (they are reloaded from `vectors_dir`)."
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in FROZEN_KEYS}
 
 def zero_shot_run(data:RecData, item_vectors:torch.Tensor, seed:int=0, eval_batch_size:int=1024, test:bool=True,
                   accelerator:str='cpu') -> AlignRun:
@@ -489,6 +498,16 @@ def save_run(r:AlignRun, dataset:str, profile:str, per_user_dir) -> pd.DataFrame
           f"({r.epochs} epochs, best {r.best_epoch}, {r.train_s:.1f} s)", file=sys.stderr)
     return metrics_rows(r.per_user, dataset, r.model, profile, r.seed)
 
+SERVED = 'recommender'  # `<per_user_dir>/recommender.safetensors` + `recommender.json`
+
+def save_served(r:AlignRun, data_dir, vectors_dir, section:dict, params:dict, out_dir):
+    "Write what serving needs: the trained weights (safetensors) and a manifest (hyperparameters, encoder, paths)."
+    out_dir = Path(out_dir)
+    save_vectors(r.weights, out_dir / f'{SERVED}.safetensors', {'model': r.model, 'seed': r.seed})  # atomic safetensors
+    write_json({'model': r.model, 'seed': r.seed, 'hparams': r.hparams, 'encoder': section['encoder'],
+                'encode': params.get('encode', {}), 'data_dir': str(data_dir), 'vectors_dir': str(vectors_dir),
+                'valid': r.valid, 'test': r.test}, out_dir / f'{SERVED}.json')
+
 def bench_rows(runs:list[AlignRun], dataset:str, profile:str) -> pd.DataFrame:
     "Timing rows (`train_s`, `epochs`, `s_per_epoch`; means over seeds) per model."
     out = []
@@ -513,6 +532,8 @@ def run_align(data_dir, # prepared dataset folder
     runs = [align_run(name, data, section, run, vectors_dir, seed) for name in section['models'] for seed in run['seeds']]
     if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone writes
     df = pd.concat([save_run(r, data.name, profile, per_user_dir) for r in runs], ignore_index=True)
+    served = next((r for r in runs if r.model == 'llmrec'), None)  # the full model, first seed: what `Recommender` loads
+    if served is not None: save_served(served, data_dir, vectors_dir, section, params, per_user_dir)
     write_csv(df, out_csv)
     if bench_csv is not None: write_csv(bench_rows(runs, data.name, profile), bench_csv)
     return df

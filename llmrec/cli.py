@@ -50,11 +50,30 @@ def _evaluate(a):
     if a.reasons_runs:
         from llmrec.generate import METRIC_NAMES
         collect_results(Path(a.reasons_runs), Path(a.reasons_out), metrics=METRIC_NAMES)
+    if a.interact_runs:
+        from llmrec.interact import collect_interact
+        collect_interact(Path(a.interact_runs), Path(a.interact_out))
 
 def _generate(a):
     from llmrec.generate import run_generate
     run_generate(Path(a.data), Path(a.out), load_params(a.params, sections=['generate']),
                  vectors_dir=Path(a.vectors) if a.vectors else None, reasons_out=Path(a.reasons), bench_csv=Path(a.bench))
+
+def _interact(a):
+    from llmrec.interact import run_interact
+    run_interact(Path(a.data), Path(a.run), Path(a.out), Path(a.tuned),
+                 load_params(a.params, sections=['interact', 'align', 'encode']), bench_csv=Path(a.bench))
+
+def _recommend(a):
+    from llmrec.interact import Recommender
+    params = load_params(a.params, sections=['interact', 'align', 'encode'])
+    run = Path(a.run or f"models/{params['profile']}/{a.dataset}/align")
+    rec = Recommender.load(run, params=params, encoder=not a.no_encoder)
+    r = rec.recommend(a.user, a.k, a.feedback or [], reasons=not a.no_reasons)
+    if a.json:
+        import json
+        print(json.dumps(r.items.drop(columns=['item_idx']).to_dict('records'), ensure_ascii=False, default=float))
+    else: print(r.text())
 
 def _paper(a):
     from llmrec.paper import render_paper
@@ -138,7 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--metrics', default=None); s.add_argument('--bench-runs', default=None)
     s.add_argument('--bench-out', default='results/bench.csv')
     s.add_argument('--reasons-runs', default=None, help='folder of reason-metric CSVs (generate stage)')
-    s.add_argument('--reasons-out', default='results/reasons.csv'); s.set_defaults(fn=_evaluate)
+    s.add_argument('--reasons-out', default='results/reasons.csv')
+    s.add_argument('--interact-runs', default=None, help='folder of interaction CSVs (interact stage)')
+    s.add_argument('--interact-out', default='results/interact.csv'); s.set_defaults(fn=_evaluate)
+    s = sub.add_parser('interact', help='tune the feedback weights on validation, simulate feedback turns on test')
+    s.add_argument('--data', required=True); s.add_argument('--run', required=True, help='the align stage folder (served model)')
+    s.add_argument('--out', required=True); s.add_argument('--tuned', required=True, help='folder for the chosen weights')
+    s.add_argument('--bench', required=True); s.add_argument('--params', default='params.yaml')
+    s.set_defaults(fn=_interact)
+    s = sub.add_parser('recommend', help='a list with reasons for one user, after optional feedback turns')
+    s.add_argument('--user', required=True, help="a user id of the dataset (users.parquet's user_id)")
+    s.add_argument('--k', type=int, default=10); s.add_argument('--feedback', action='append', default=[],
+                   help='one feedback turn (repeat for several, oldest first), e.g. --feedback "no horror"')
+    s.add_argument('--dataset', default='ml-100k'); s.add_argument('--run', default=None,
+                   help='folder with recommender.json (default: models/<profile>/<dataset>/align)')
+    s.add_argument('--no-reasons', action='store_true'); s.add_argument('--no-encoder', action='store_true',
+                   help='constraints only: do not load the text encoder')
+    s.add_argument('--json', action='store_true', help='print the list as JSON records')
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_recommend)
     s = sub.add_parser('paper', help='render the paper to HTML and PDF (Quarto if present, else our renderer)')
     s.add_argument('--src', default='paper/paper.qmd'); s.add_argument('--out', default='paper/_output')
     s.set_defaults(fn=_paper)

@@ -15,14 +15,15 @@ from .config import DATASETS, OFFLINE_ENV, LlmrecError, atomic_write
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'GOAL_COLUMNS', 'CROSSCHECK_COLUMNS',
-           'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'KIND_NAMES',
-           'paper_root', 'load_ranking', 'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model',
-           'missing_results', 'words', 'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure',
-           'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing',
-           'baseline_table', 'seed_gaps', 'published_table', 'published_ratio', 'crosscheck_table',
-           'crosscheck_outside', 'ablation_table', 'ablations_not_lower', 'encode_bench_table', 'train_bench_table',
-           'parse_qmd', 'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata',
-           'run_pandoc', 'markdown_to_html', 'markdown_to_pdf', 'render_paper']
+           'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'INTERACT_COLUMNS',
+           'INTERACT_ORDER', 'KIND_NAMES', 'paper_root', 'load_ranking', 'mean_std', 'results_table',
+           'headline_profile', 'n_seeds', 'best_model', 'missing_results', 'words', 'prose', 'dataset_stats',
+           'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table',
+           'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps', 'published_table',
+           'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table', 'ablations_not_lower',
+           'encode_bench_table', 'train_bench_table', 'interact_table', 'interact_figure', 'parse_qmd',
+           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
+           'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
@@ -406,6 +407,49 @@ def train_bench_table(bench:pd.DataFrame, metric:str='s_per_epoch') -> pd.DataFr
                 v = t[t.model == m].set_index('dataset')['value']
                 rows.append({'Profile': p, 'Device': dev, 'Model': m} | {d: f'{v[d]:.2f}' if d in v.index else MISSING for d in cols})
     return pd.DataFrame(rows, columns=['Profile', 'Device', 'Model', *cols])
+
+# %% ../nbs/90_paper.ipynb #c1a5a62a
+INTERACT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value', 'turn']
+INTERACT_ORDER = ('llmrec', 'constraints-only', 'vector-only')
+
+def interact_table(inter:pd.DataFrame, # rows of results/interact.csv
+                   profile:str='paper', metric:str='HR@10', goals=(1.20, 1.35)) -> pd.DataFrame:
+    "Per dataset and system: `metric` after each turn, the ratio to turn 0 (against `goals` per turn) and the feedback rate."
+    df = inter[inter.profile == profile]
+    if df.empty: return pd.DataFrame(columns=['Dataset', 'System', 'Turn 0'])
+    turns = sorted(int(t) for t in set(df.turn))
+    rows = []
+    for d in _order(df.dataset, DATASETS):
+        for m in _order(df[df.dataset == d].model, INTERACT_ORDER):
+            t = df[(df.dataset == d) & (df.model == m)]
+            v = t[t.metric == metric].groupby('turn')['value'].mean()
+            rate = t[t.metric == 'feedback_rate'].groupby('turn')['value'].mean()
+            row = {'Dataset': d, 'System': m}
+            for k in turns:
+                if k == 0: row['Turn 0'] = f'{v[0]:.4f}'; continue
+                ratio = v[k] / v[0] if v[0] > 0 else float('nan')
+                ok = '' if k > len(goals) else (' ✓' if ratio >= goals[k - 1] else ' ✗')
+                row[f'Turn {k}'] = f'{v[k]:.4f} ({ratio:.2f}×{ok})'
+            row['Feedback rate'] = ' / '.join(f'{rate[k]:.2f}' for k in turns if k in rate.index) or MISSING
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+def interact_figure(inter:pd.DataFrame, profile:str='paper', metric:str='HR@10'):
+    "HR@10 over feedback turns, one panel per dataset, one line per system; returns the Figure."
+    import matplotlib.pyplot as plt
+    df = inter[(inter.profile == profile) & (inter.metric == metric)]
+    ds = _order(df.dataset, DATASETS)
+    fig, axes = plt.subplots(1, max(len(ds), 1), figsize=(2.4 * max(len(ds), 1) + 1.2, 2.6), squeeze=False)
+    if not ds: axes[0, 0].text(0.5, 0.5, 'no results yet', ha='center', va='center'); axes[0, 0].set_axis_off()
+    for ax, d in zip(axes[0], ds):
+        for m in _order(df[df.dataset == d].model, INTERACT_ORDER):
+            v = df[(df.dataset == d) & (df.model == m)].groupby('turn')['value'].mean()
+            ax.plot(v.index, v.values, marker='o', label=m)
+        ax.set(title=d, xlabel='turn', xticks=sorted(set(df.turn)))
+    axes[0, 0].set_ylabel(metric)
+    if ds: axes[0, -1].legend(fontsize='small', frameon=False, loc='upper left', bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/90_paper.ipynb #d56b9816
 _CELL_OPEN = re.compile(r'^(`{3,})\s*\{python(?:[\s,][^}]*)?\}\s*$')

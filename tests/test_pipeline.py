@@ -20,12 +20,13 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     # The skeleton's path (prepare -> baselines -> evaluate -> paper); encode and align have their own tests and
     # cost minutes of CPU here, so they are cut from this copy of the pipeline.
     pipeline = yaml.safe_load((ROOT / 'dvc.yaml').read_text())
-    for stage in ('encode', 'bench-encode', 'align', 'generate'): pipeline['stages'].pop(stage, None)
-    ev, paper = pipeline['stages']['evaluate'], pipeline['stages']['paper']  # no reasons without `generate`
+    for stage in ('encode', 'bench-encode', 'align', 'generate', 'interact'): pipeline['stages'].pop(stage, None)
+    ev, paper = pipeline['stages']['evaluate'], pipeline['stages']['paper']  # no reasons / interaction without their stages
     ev['cmd'] = ev['cmd'].replace('--reasons-runs results/reasons-runs --reasons-out results/reasons.csv', '')
-    ev['deps'] = [d for d in ev['deps'] if d != 'results/reasons-runs']
-    ev['outs'] = [o for o in ev['outs'] if 'results/reasons.csv' not in o]
-    paper['deps'] = [d for d in paper['deps'] if d != 'results/reasons.csv']
+    ev['cmd'] = ev['cmd'].replace('--interact-runs results/interact-runs --interact-out results/interact.csv', '')
+    ev['deps'] = [d for d in ev['deps'] if d not in ('results/reasons-runs', 'results/interact-runs')]
+    ev['outs'] = [o for o in ev['outs'] if 'results/reasons.csv' not in o and 'results/interact.csv' not in o]
+    paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv')]
     (proj / 'results').mkdir()
     for f in ('crosscheck.csv', 'align-goals-paper.csv'):  # inputs made outside the pipeline (own env / GPU runs)
         shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
