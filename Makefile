@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup sysdeps demo test test-slow export docs paper show bench
+.PHONY: setup sysdeps demo test test-slow export docs paper screens show bench
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -52,6 +52,10 @@ sysdeps:  ## Debian packages the browser test needs (Chromium), installed once
 
 paper: setup
 	llmrec paper --src paper/paper.qmd --out paper/_output
+
+screens: paper  ## small PNGs of the paper's first two pages (the docs screenshots come from tests/test_docs.py)
+	@command -v pdftoppm >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null || { echo 'pdftoppm (poppler-utils) is needed'; exit 1; }; }
+	pdftoppm -r 50 -f 1 -l 2 -png paper/_output/paper.pdf results/screens/paper
 
 show: setup
 	llmrec show

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_align.ipynb #4550b3d2
 from __future__ import annotations
-import itertools, json, logging, math, sys, time, warnings
+import hashlib, itertools, json, logging, math, shutil, sys, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +26,8 @@ from .encode import encoder_name, known_encoder_spec, load_vectors, save_vectors
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
            'info_nce', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
            'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
-           'fit_align', 'served_weights', 'zero_shot_run', 'tune_align', 'load_encoded', 'align_run', 'save_run',
-           'save_served', 'bench_rows', 'run_align']
+           'fit_align', 'served_weights', 'run_key', 'resumable', 'ResumeState', 'zero_shot_run', 'tune_align',
+           'load_encoded', 'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -322,6 +322,8 @@ class AlignSystem(EvaluatedSystem):
 
     def train_dataloader(self): return torch.utils.data.DataLoader(self.train_windows, batch_size=None)
 
+    def on_train_start(self): self.train_windows.epoch = self.current_epoch  # a resumed run shuffles as the original did
+
     def evaluate(self, split:str) -> pd.DataFrame:
         "Per-user metrics from the shared evaluator, scored in float32 even under mixed precision (bf16 cosines tie)."
         with torch.autocast(self.device.type, enabled=False): return super().evaluate(split)
@@ -394,7 +396,9 @@ def fit_align(name:str, # model name, for the record
               profile_vectors:dict|torch.Tensor|None, # frozen user-text vectors per role (None: no fusion)
               seed:int=0, run:dict|None=None, # `params['run']`: accelerator, devices, strategy, precision
               eval_batch_size:int=1024, progress_bar:bool=False,
-              test:bool=True) -> AlignRun: # False while tuning: the test split is not even scored
+              test:bool=True, # False while tuning: the test split is not even scored
+              ckpt_dir=None, # resume folder: a checkpoint after every epoch, resumed if a run was killed (None: off)
+              callbacks:list=()) -> AlignRun: # extra Lightning callbacks
     "Train one two-tower model with early stopping on validation NDCG@10, restore the best weights, test once."
     run = run or {}
     acc = run.get('accelerator', 'cpu')
@@ -407,15 +411,24 @@ def fit_align(name:str, # model name, for the record
     if acc != 'cpu': torch.set_float32_matmul_precision('high')
     best, timer = KeepBestState(), EpochTimer()
     stop = L.pytorch.callbacks.EarlyStopping('val/NDCG@10', mode='max', patience=hp['patience'], check_on_train_epoch_end=False)
+    extra, resume_from, run_dir = [], None, None
+    if ckpt_dir is not None:
+        run_dir = Path(ckpt_dir) / f'{name}-seed{seed}-{run_key(name, seed, hp, data, item_vectors, profile_vectors, test)}'
+        extra = [ResumeState(best, timer), L.pytorch.callbacks.ModelCheckpoint(
+            dirpath=run_dir, filename='last', save_top_k=1, every_n_epochs=1, save_on_train_epoch_end=True,
+            enable_version_counter=False)]
+        resume_from = resumable(run_dir / 'last.ckpt')
     with warnings.catch_warnings():
         for pattern in _QUIET: warnings.filterwarnings('ignore', message=pattern)
         for logger in ('lightning.pytorch', 'lightning.fabric'): logging.getLogger(logger).setLevel(logging.WARNING)
         trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=acc, devices=run.get('devices', 1),
                             strategy=run.get('strategy', 'auto'), num_nodes=run.get('num_nodes', 1),
                             precision=run.get('precision', '32-true'), check_val_every_n_epoch=hp['eval_every'],
-                            num_sanity_val_steps=0, callbacks=[best, timer, stop], logger=False, enable_checkpointing=False,
-                            enable_progress_bar=progress_bar, enable_model_summary=False, deterministic=acc == 'cpu')
-        trainer.fit(system)
+                            num_sanity_val_steps=0, callbacks=[best, timer, stop, *extra, *callbacks], logger=False,
+                            enable_checkpointing=bool(extra), enable_progress_bar=progress_bar, enable_model_summary=False,
+                            deterministic=acc == 'cpu')
+        if resume_from is not None: print(f'align {name} seed {seed}: resuming from {resume_from}', file=sys.stderr)
+        trainer.fit(system, ckpt_path=resume_from, weights_only=True)
         if best.last_epoch != timer.epochs: trainer.validate(system, verbose=False)  # the last epoch is judged too
         train_s = time.perf_counter() - t0
         system.model.load_state_dict(best.state)
@@ -427,6 +440,7 @@ def fit_align(name:str, # model name, for the record
         extras['profile_gate_mean'] = float(torch.sigmoid(m.user_tower.profile_gate.detach()).mean())
     if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
     per_user = system.test_frame if test else None
+    if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,
                     timer.epochs, train_s, timer.train_s / max(timer.epochs, 1), dict(hp), device_name(acc), extras,
                     served_weights(m))
@@ -436,6 +450,41 @@ FROZEN_KEYS = ('item_tower.text_vectors', 'user_tower.profile_vectors')  # rebui
 def served_weights(model:TwoTower) -> dict[str, torch.Tensor]:
     "The trained tensors of `model` on CPU, without the frozen encoder vectors (they are reloaded from `vectors_dir`)."
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in FROZEN_KEYS}
+
+def run_key(name:str, seed:int, hp:dict, data:RecData, item_vectors, profile_vectors, test:bool) -> str:
+    "A short fingerprint of everything a run depends on, so a checkpoint of another configuration is never resumed."
+    vec = lambda v: None if v is None else [list(v.shape), float(v.double().sum()), float(v.double().abs().sum())]
+    prof = None if profile_vectors is None else {r: vec(t) for r, t in sorted(as_roles(profile_vectors).items())}
+    key = json.dumps([name, seed, hp, data.name, data.n_users, data.n_items, len(data.interactions),
+                      int(data.interactions.item_idx.sum()), vec(item_vectors), prof, test], sort_keys=True, default=str)
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+def resumable(path) -> str|None:
+    "The checkpoint to resume from: `path` if it exists and loads (safely, weights only), else None (a torn file is dropped)."
+    path = Path(path)
+    if not path.exists(): return None
+    try: torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        print(f'{path}: unreadable checkpoint ({type(e).__name__}), starting this run again', file=sys.stderr)
+        path.unlink(); return None
+    return str(path)
+
+class ResumeState(L.Callback):
+    "Checkpointed with the run: the global torch RNG (dropout) and the best-weights and timer callbacks' state."
+    def __init__(self, best:KeepBestState, timer:EpochTimer): self.best, self.timer = best, timer
+
+    def state_dict(self) -> dict:
+        b = self.best
+        return {'torch_rng': torch.get_rng_state(), 'best': b.best, 'best_epoch': b.best_epoch, 'last_epoch': b.last_epoch,
+                'best_metrics': dict(b.best_metrics), 'best_state': dict(b.state or {}), 'train_s': self.timer.train_s,
+                'epochs': self.timer.epochs}
+
+    def load_state_dict(self, sd:dict):
+        b = self.best
+        b.best, b.best_epoch, b.last_epoch, b.best_metrics = sd['best'], sd['best_epoch'], sd['last_epoch'], dict(sd['best_metrics'])
+        b.state = dict(sd['best_state']) or None
+        self.timer.train_s, self.timer.epochs = sd['train_s'], sd['epochs']
+        torch.set_rng_state(sd['torch_rng'])
 
 def zero_shot_run(data:RecData, item_vectors:torch.Tensor, seed:int=0, eval_batch_size:int=1024, test:bool=True,
                   accelerator:str='cpu') -> AlignRun:
@@ -477,7 +526,7 @@ def align_run(name:str, # a model of `ALIGN_MODELS`
               run:dict, # `params['run']`
               vectors_dir, # the encode stage output of this dataset
               seed:int=0, hp:dict|None=None, # hyperparameters (default: `align_hparams(section, data.name)`)
-              test:bool=True) -> AlignRun:
+              test:bool=True, ckpt_dir=None) -> AlignRun: # ckpt_dir: resume folder (see `fit_align`)
     "One model of the table for one seed: train and test it (or score the zero-shot ablation)."
     if name not in ALIGN_MODELS: raise LlmrecError(f'unknown align model {name!r}: choose among {ALIGN_MODELS}')
     hp = hp or align_hparams(section, data.name)
@@ -487,7 +536,7 @@ def align_run(name:str, # a model of `ALIGN_MODELS`
     role, text, fuse = VARIANTS[name]
     iv, pv = load_encoded(vectors_dir, section[role]) if role else (None, None)
     return fit_align(name, data, hp, iv if text else None, pv if fuse else None, seed, run, section['eval_batch_size'],
-                     section['progress_bar'], test)
+                     section['progress_bar'], test, ckpt_dir)
 
 def save_run(r:AlignRun, dataset:str, profile:str, per_user_dir) -> pd.DataFrame:
     "Write a run's per-user parquet and JSON summary; return its tidy result rows."
@@ -523,13 +572,15 @@ def run_align(data_dir, # prepared dataset folder
               out_csv, # test metrics, tidy rows `dataset,model,profile,seed,metric,value`
               per_user_dir, # folder for `<model>-seed<seed>.parquet` / `.json`
               params:dict, # `load_params()` output: sections `align` and `run`
-              bench_csv=None) -> pd.DataFrame: # timing rows `benchmark,system,profile,device,metric,value`
+              bench_csv=None, # timing rows `benchmark,system,profile,device,metric,value`
+              ckpt_dir=None) -> pd.DataFrame: # resume folder: a killed run restarts from its last epoch (None: off)
     "Stage `align@<dataset>`: train and test the full model and its ablations for every seed of the active profile."
     data = load_recdata(data_dir)
     section, run, profile = params['align'], params['run'], params['profile']
     for name in section['models']:  # fail before any training if an encoder's vectors are missing
         if name != 'llmrec-nollm': load_encoded(vectors_dir, section[VARIANTS.get(name, ('encoder',))[0]])
-    runs = [align_run(name, data, section, run, vectors_dir, seed) for name in section['models'] for seed in run['seeds']]
+    runs = [align_run(name, data, section, run, vectors_dir, seed, ckpt_dir=ckpt_dir) for name in section['models']
+            for seed in run['seeds']]
     if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone writes
     df = pd.concat([save_run(r, data.name, profile, per_user_dir) for r in runs], ignore_index=True)
     served = next((r for r in runs if r.model == 'llmrec'), None)  # the full model, first seed: what `Recommender` loads

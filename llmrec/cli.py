@@ -40,8 +40,9 @@ def _bench_score(a):
 
 def _align(a):
     from llmrec.align import run_align
-    run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), load_params(a.params, sections=['align', 'encode']),
-              bench_csv=Path(a.bench))
+    params = load_params(a.params, sections=['align', 'encode'])
+    ckpt = Path(a.checkpoints) / params['profile'] / Path(a.data).name / 'align' if a.checkpoints else None
+    run_align(Path(a.data), Path(a.vectors), Path(a.out), Path(a.per_user), params, bench_csv=Path(a.bench), ckpt_dir=ckpt)
 
 def _evaluate(a):
     from llmrec.evaluate import collect_results
@@ -56,8 +57,10 @@ def _evaluate(a):
 
 def _generate(a):
     from llmrec.generate import run_generate
-    run_generate(Path(a.data), Path(a.out), load_params(a.params, sections=['generate']),
-                 vectors_dir=Path(a.vectors) if a.vectors else None, reasons_out=Path(a.reasons), bench_csv=Path(a.bench))
+    params = load_params(a.params, sections=['generate'])
+    ckpt = Path(a.checkpoints) / params['profile'] / Path(a.data).name / 'generate' if a.checkpoints else None
+    run_generate(Path(a.data), Path(a.out), params, vectors_dir=Path(a.vectors) if a.vectors else None,
+                 reasons_out=Path(a.reasons), bench_csv=Path(a.bench), ckpt_dir=ckpt)
 
 def _interact(a):
     from llmrec.interact import run_interact
@@ -69,7 +72,7 @@ def _recommend(a):
     params = load_params(a.params, sections=['interact', 'align', 'encode'])
     run = Path(a.run or f"models/{params['profile']}/{a.dataset}/align")
     rec = Recommender.load(run, params=params, encoder=not a.no_encoder)
-    r = rec.recommend(a.user, a.k, a.feedback or [], reasons=not a.no_reasons)
+    r = rec.recommend(a.user, a.k, a.feedback or [], reasons=not a.no_reasons, history=a.history)
     if a.json:
         import json
         print(json.dumps(r.items.drop(columns=['item_idx']).to_dict('records'), ensure_ascii=False, default=float))
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--data', required=True); s.add_argument('--out', required=True, help='reason metrics (tidy CSV)')
     s.add_argument('--reasons', required=True, help='every generated reason with its reference (CSV)')
     s.add_argument('--bench', required=True); s.add_argument('--vectors', default=None, help='optional encode output')
+    s.add_argument('--checkpoints', default='models/checkpoints',
+                   help="a checkpoint per epoch here; a killed training resumes from it ('' = off)")
     s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_generate)
     s = sub.add_parser('bench-score', help='users/s of full-catalogue scoring + top-k for several catalogue sizes')
     s.add_argument('--out', required=True); s.add_argument('--sizes', type=int, nargs='+', default=None, help='default: bench.score_sizes')
@@ -151,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--data', required=True); s.add_argument('--vectors', required=True)
     s.add_argument('--out', required=True); s.add_argument('--per-user', required=True)
     s.add_argument('--bench', required=True); s.add_argument('--params', default='params.yaml')
+    s.add_argument('--checkpoints', default='models/checkpoints',
+                   help="a checkpoint per epoch here; a killed run resumes from it ('' = off)")
     s.set_defaults(fn=_align)
     s = sub.add_parser('evaluate', help='collect every stage result into results/ranking.csv (and bench.csv)')
     s.add_argument('--runs', required=True); s.add_argument('--out', required=True)
@@ -166,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--bench', required=True); s.add_argument('--params', default='params.yaml')
     s.set_defaults(fn=_interact)
     s = sub.add_parser('recommend', help='a list with reasons for one user, after optional feedback turns')
-    s.add_argument('--user', required=True, help="a user id of the dataset (users.parquet's user_id)")
+    s.add_argument('--user', default=None, help="a user id of the dataset (users.parquet's user_id)")
+    s.add_argument('--history', nargs='*', default=None, metavar='ITEM',
+                   help='instead of --user: a new user\'s item ids, oldest first (none = cold start: popularity)')
     s.add_argument('--k', type=int, default=10); s.add_argument('--feedback', action='append', default=[],
                    help='one feedback turn (repeat for several, oldest first), e.g. --feedback "no horror"')
     s.add_argument('--dataset', default='ml-100k'); s.add_argument('--run', default=None,

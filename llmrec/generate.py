@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_generate.ipynb #a8dfd4bd
 from __future__ import annotations
-import math, re, sys, time
+import math, re, shutil, sys, time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from .config import LlmrecError, register_params, set_seed, write_csv
 from .baselines import BENCH_COLUMNS, device_name
 from .data import RecData, load_recdata
+from .align import resumable, run_key
 
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
@@ -27,8 +28,8 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio',
            'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
            'retrieval_reasons', 'review_profiles', 'condition_vectors', 'toy_review_data', 'DecoderBlock',
-           'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'ReasonGenerator',
-           'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle',
+           'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'peter', 'retrieval', 'template')
@@ -438,8 +439,25 @@ class ReasonSystem(L.LightningModule):
             self.best_loss, self.best_epoch = loss, self.current_epoch + 1
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
+    def on_save_checkpoint(self, checkpoint:dict):  # a resumed run needs the best weights so far and the dropout RNG
+        checkpoint['reason_best'] = {'loss': self.best_loss, 'epoch': self.best_epoch, 'state': dict(self.best_state or {}),
+                                     'torch_rng': torch.get_rng_state()}
+
+    def on_load_checkpoint(self, checkpoint:dict):
+        b = checkpoint['reason_best']
+        self.best_loss, self.best_epoch, self.best_state = b['loss'], b['epoch'], dict(b['state']) or None
+        torch.set_rng_state(b['torch_rng'])
+
     def configure_optimizers(self):
         return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+
+class EpochShuffle(torch.utils.data.Sampler):
+    "A shuffle drawn from (seed, epoch) alone: Lightning sets the epoch, so a resumed run sees the same order."
+    def __init__(self, n:int, seed:int=0): self.n, self.seed, self.epoch = n, seed, 0
+    def set_epoch(self, epoch:int): self.epoch = epoch
+    def __len__(self): return self.n
+    def __iter__(self):
+        return iter(torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)).tolist())
 
 class _Records(torch.utils.data.Dataset):
     def __init__(self, t:dict): self.t = t
@@ -473,7 +491,9 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                   data:RecData, rd:ReasonData,
                   hp:dict, # the resolved `generate` section
                   user_vectors:torch.Tensor|None=None, item_vectors:torch.Tensor|None=None, # for 'llmrec'
-                  seed:int=0, accelerator:str='cpu') -> ReasonGenerator:
+                  seed:int=0, accelerator:str='cpu',
+                  ckpt_dir=None, # resume folder: a checkpoint after every epoch, resumed if a run was killed (None: off)
+                  callbacks:list=()) -> ReasonGenerator: # extra Lightning callbacks
     "Train one learned reason model with early stopping on validation loss; keep its best weights."
     if name not in CONDITIONING: raise LlmrecError(f'{name!r} is not a learned reason model; choose one of {tuple(CONDITIONING)}')
     set_seed(seed)
@@ -483,27 +503,38 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
     model = ReasonDecoder(len(vocab), cond, user_vectors, item_vectors, data.n_users, data.n_items, hp['n_prompt'],
                           hp['dim'], hp['layers'], hp['heads'], hp['dropout'], max_len=2 * hp['n_prompt'] + K + W + 2)
     system = ReasonSystem(model, hp['lr'], hp['weight_decay'])
-    loader = lambda df, shuffle: torch.utils.data.DataLoader(
-        _Records(reason_tensors(rd, df, vocab, K, W)), batch_size=hp['batch_size'], shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed))
+    def loader(df, shuffle):
+        records = _Records(reason_tensors(rd, df, vocab, K, W))
+        return torch.utils.data.DataLoader(records, batch_size=hp['batch_size'],
+                                           sampler=EpochShuffle(len(records), seed) if shuffle else None)
     stop = L.pytorch.callbacks.EarlyStopping('val/loss', patience=hp['patience'], mode='min')
+    extra, resume_from, run_dir = [], None, None
+    if ckpt_dir is not None:
+        key = run_key(name, seed, {k: v for k, v in hp.items() if k not in ('progress_bar', 'models')}, data,
+                      user_vectors, item_vectors, True)
+        run_dir = Path(ckpt_dir) / f'{name}-seed{seed}-{key}'
+        extra = [L.pytorch.callbacks.ModelCheckpoint(dirpath=run_dir, filename='last', save_top_k=1, every_n_epochs=1,
+                                                     save_on_train_epoch_end=True, enable_version_counter=False)]
+        resume_from = resumable(run_dir / 'last.ckpt')
+        if resume_from is not None: print(f'generate {name} seed {seed}: resuming from {resume_from}', file=sys.stderr)
     trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=accelerator, devices=1, logger=False,
-                        enable_checkpointing=False, enable_progress_bar=hp['progress_bar'], enable_model_summary=False,
-                        callbacks=[stop], num_sanity_val_steps=0, deterministic=True)
+                        enable_checkpointing=bool(extra), enable_progress_bar=hp['progress_bar'], enable_model_summary=False,
+                        callbacks=[stop, *extra, *callbacks], num_sanity_val_steps=0, deterministic=True)
     threads = torch.get_num_threads()
     if accelerator == 'cpu' and hp['cpu_threads'] > 0: torch.set_num_threads(hp['cpu_threads'])
     try:
         t0 = time.perf_counter()
-        trainer.fit(system, loader(rd.train, True), loader(rd.valid, False))
+        trainer.fit(system, loader(rd.train, True), loader(rd.valid, False), ckpt_path=resume_from, weights_only=True)
         train_s = time.perf_counter() - t0
     finally: torch.set_num_threads(threads)
+    if run_dir is not None: shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     if system.best_state is not None: model.load_state_dict(system.best_state)
     return ReasonGenerator(name, model.cpu().eval(), vocab, K, W, train_s, trainer.current_epoch, system.best_epoch,
                            system.best_loss)
 
 # %% ../nbs/30_generate.ipynb #55dfc405
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
-                     vectors_dir=None) -> tuple[dict, pd.DataFrame, dict]:
+                     vectors_dir=None, ckpt_dir=None) -> tuple[dict, pd.DataFrame, dict]:
     "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings."
     test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
     users, items = test.user_idx.to_numpy(), test.item_idx.to_numpy()
@@ -514,7 +545,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
         if name == 'template': reasons[name] = template_reasons(rd, items)
         elif name == 'retrieval': reasons[name] = retrieval_reasons(rd, users, items, hp['max_words'])
         else:
-            g = fit_generator(name, data, rd, hp, *vectors, seed=seed, accelerator=accelerator)
+            g = fit_generator(name, data, rd, hp, *vectors, seed=seed, accelerator=accelerator, ckpt_dir=ckpt_dir)
             t1 = time.perf_counter()
             reasons[name] = g.generate(rd, users, items, hp['gen_batch_size'], hp['progress_bar'])
             n_words = sum(len(r) + 1 for r in reasons[name])  # + <eos>
@@ -533,6 +564,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
                  vectors_dir=None, # optional `encode` output (`<encoder>/item_vectors.safetensors`); None: review profiles only
                  reasons_out=None, # optional CSV of every generated reason (model, seed, user, item, reason, reference)
                  bench_csv=None, # optional timing rows `benchmark,system,profile,device,metric,value`
+                 ckpt_dir=None, # resume folder: a killed generator training restarts from its last epoch (None: off)
                  ) -> pd.DataFrame: # the rows written to `out_csv`
     "Stage `generate@<dataset>`: train the reason generators, write reasons for the test references, score them."
     data = load_recdata(data_dir)
@@ -540,7 +572,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     rows, texts, bench = [], [], []
     for seed in run['seeds']:
-        reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir)
+        reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir)
         for name, rs in reasons.items():
             for metric, value in reason_metrics(rs, test, rd).items():
                 if not math.isfinite(value):  # e.g. grounding precision of reasons that mention no feature at all

@@ -123,6 +123,19 @@ def test_serving_edge_cases(rec):
     assert any('ignored' in n for n in r.notes)
 
 
+def test_new_users_and_cold_start(rec):
+    cold = rec.recommend(history=[], k=5)
+    assert 'cold start' in cold.notes[0] and len(cold.items) == 5
+    top = sorted(rec.popularity.tolist(), reverse=True)[:5]
+    assert sorted(rec.popularity[list(cold.items.item_idx)].tolist(), reverse=True) == top  # training popularity
+    assert 'Drama' not in set(GENRES[i // 10] for i in rec.recommend(history=[], k=5, feedback=['no drama']).items.item_idx)
+    fresh = rec.recommend(history=['i020', 'i021', 'i022'], k=3)
+    assert 'new user' in fresh.notes[0] and not {20, 21, 22} & set(fresh.items.item_idx)  # given items are not repeated
+    with pytest.raises(LlmrecError, match='unknown item'): rec.recommend(history=['nope'])
+    with pytest.raises(LlmrecError, match='not both'): rec.recommend('u000', history=[])
+    with pytest.raises(LlmrecError, match='give a user id'): rec.recommend()
+
+
 def test_simulated_user_protocol():
     data = _toy()[0]
     cat = Catalogue(data.items, max(1, 1))
@@ -180,6 +193,8 @@ def test_cli_recommend_and_bad_input(served):
     for bad in (['--feedback', ''], ['--feedback', 'x' * 100_000], [b'--feedback', b'no drama \xff\xfe']):
         r = _cli(root, '--user', 'u000', '--k', '3', *bad)
         assert r.returncode == 0 and b'Traceback' not in r.stderr and b'note:' in r.stdout, r.stderr.decode()[-500:]
+    r = _cli(root, '--history', '--k', '3')  # a new user with no history: popularity, said so
+    assert r.returncode == 0 and b'cold start' in r.stdout, r.stderr.decode()[-500:]
     r = _cli(root, '--user', 'nobody', '--k', '3')
     assert r.returncode == 2 and b'unknown user' in r.stderr and b'Traceback' not in r.stderr
 

@@ -385,6 +385,18 @@ def test_package_has_no_unsafe_loading_or_eval():
         assert s in (ROOT / 'llmrec' / p).read_text(), f'allow-listed call gone from {p}: remove it from ALLOWED_EVAL'
 
 
+def test_checkpoint_resume_loads_weights_only():
+    "Lightning checkpoints (the one torch format llmrec writes: exact resume needs optimizer and loop state) are only"
+    " ever loaded with weights_only=True, so a planted pickle in a checkpoint folder cannot run code."
+    fits = []
+    for p in PACKAGE:
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.Call) and _name(node.func).endswith('.fit') and _kw(node, 'ckpt_path') is not None:
+                wo = _kw(node, 'weights_only')
+                fits.append((p.name, isinstance(wo, ast.Constant) and wo.value is True))
+    assert {n for n, _ in fits} == {'align.py', 'generate.py'} and all(ok for _, ok in fits), fits
+
+
 def test_unsafe_call_detector_catches_each_pattern(tmp_path):
     "The scanner is not blind: each forbidden pattern in a scratch module is reported."
     cases = {
