@@ -21,9 +21,9 @@ __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', '
            'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table',
            'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps', 'published_table',
            'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table', 'ablations_not_lower',
-           'encode_bench_table', 'train_bench_table', 'interact_table', 'interact_figure', 'parse_qmd',
-           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
-           'markdown_to_html', 'markdown_to_pdf', 'render_paper']
+           'encode_bench_table', 'train_bench_table', 'interact_table', 'interact_figure', 'reason_examples',
+           'parse_qmd', 'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata',
+           'run_pandoc', 'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
@@ -450,6 +450,26 @@ def interact_figure(inter:pd.DataFrame, profile:str='paper', metric:str='HR@10')
     if ds: axes[0, -1].legend(fontsize='small', frameon=False, loc='upper left', bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     return fig
+
+# %% ../nbs/90_paper.ipynb #805197de
+def reason_examples(root, # the project folder (data/ and models/ below it)
+                    n:int=2, profiles=('paper', 'demo'), dataset:str='amazon-musical-instruments') -> pd.DataFrame:
+    "The first `n` test references of the generate stage's output (the first profile that has one): item, model, reason."
+    from llmrec.data import load_recdata
+    from llmrec.generate import GENERATE_DEFAULTS, examples, reason_data
+    root = Path(root)
+    cols = ['Example', 'Item', 'Model', 'Reason']
+    src = next((root / 'models' / p / dataset / 'generate' / 'reasons.csv' for p in profiles
+                if (root / 'models' / p / dataset / 'generate' / 'reasons.csv').exists()), None)
+    if src is None or not (root / 'data' / dataset / 'stats.json').exists(): return pd.DataFrame(columns=cols)
+    data = load_recdata(root / 'data' / dataset)
+    rd = reason_data(data, GENERATE_DEFAULTS['item_keywords'], GENERATE_DEFAULTS['item_tokens'])
+    ex = examples(pd.read_csv(src, keep_default_na=False), data, rd, n=n)
+    rows = []
+    for k, (item, g) in enumerate(ex.groupby('item', sort=False), 1):
+        rows += [{'Example': str(k), 'Item': item, 'Model': m, 'Reason': r} for m, r in zip(g.model, g.reason)]
+        rows.append({'Example': str(k), 'Item': item, 'Model': 'reference (the user\'s review)', 'Reason': g.reference.iloc[0]})
+    return pd.DataFrame(rows, columns=cols)
 
 # %% ../nbs/90_paper.ipynb #d56b9816
 _CELL_OPEN = re.compile(r'^(`{3,})\s*\{python(?:[\s,][^}]*)?\}\s*$')

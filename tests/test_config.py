@@ -75,6 +75,10 @@ def test_cli_error_has_no_traceback(tmp_path):
     ({'encode': {'encoders': ['minilm:max']}}, r"'encode\.encoders'"),
     ({'encode': {'paper': {'batch_size': -1}}}, r"'encode\.batch_size' = -1"),  # the inactive profile is checked too
     ({'base': {'text_datasets': ['ml-1m']}}, r"'base\.text_datasets'"),
+    ({'interact': {'k': 0}}, r"'interact\.k' = 0 is out of range"),
+    ({'interact': {'alpha_grid': [-1.0]}}, r"'interact\.alpha_grid'"),
+    ({'interact': {'max_feedback_chars': 'many'}}, r"'interact\.max_feedback_chars' must be int"),
+    ({'interact': {'rochio': 1}}, r"unknown key 'interact\.rochio'"),
 ])
 def test_bad_stage_params_name_the_key(patch, key):
     raw = yaml.safe_load((ROOT / 'params.yaml').read_text())

@@ -190,13 +190,24 @@ def test_cli_recommend_and_bad_input(served):
     out = ok.stdout.decode()
     listed = re.findall(r'^\d+\. (.+?) — ', out, flags=re.M)
     assert out.startswith('For user u000 (no Horror') and len(listed) == 3 and not any('Horror' in t for t in listed)
-    for bad in (['--feedback', ''], ['--feedback', 'x' * 100_000], [b'--feedback', b'no drama \xff\xfe']):
-        r = _cli(root, '--user', 'u000', '--k', '3', *bad)
-        assert r.returncode == 0 and b'Traceback' not in r.stderr and b'note:' in r.stdout, r.stderr.decode()[-500:]
-    r = _cli(root, '--history', '--k', '3')  # a new user with no history: popularity, said so
-    assert r.returncode == 0 and b'cold start' in r.stdout, r.stderr.decode()[-500:]
-    r = _cli(root, '--user', 'nobody', '--k', '3')
-    assert r.returncode == 2 and b'unknown user' in r.stderr and b'Traceback' not in r.stderr
+    r = _cli(root, '--user', 'u000', '--k', '3', b'--feedback', b'no drama \xff\xfe')  # bytes a terminal cannot decode
+    assert r.returncode == 0 and b'Traceback' not in r.stderr and b'note:' in r.stdout, r.stderr.decode()[-500:]
+
+
+def test_cli_bad_input_in_process(served, capsys):
+    "The same entry point in-process (no interpreter start per case): notes for bad feedback, exit 2 for an unknown user."
+    from llmrec.cli import main
+    root, _ = served
+    base = ['recommend', '--run', str(root / 'align'), '--params', str(root / 'params.yaml'), '--k', '3']
+    for extra, needle in ((['--user', 'u000', '--feedback', ''], 'empty feedback'),
+                          (['--user', 'u000', '--feedback', 'x' * 100_000], 'was cut'),
+                          (['--history'], 'cold start')):
+        assert main(base + extra) == 0
+        out = capsys.readouterr()
+        assert needle in out.out and 'Traceback' not in out.err, (extra[:3], out.out[-300:], out.err[-300:])
+    assert main(base + ['--user', 'nobody']) == 2
+    err = capsys.readouterr().err
+    assert 'unknown user' in err and 'Traceback' not in err
 
 
 def test_widget_callback_without_a_browser(rec):
