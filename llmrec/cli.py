@@ -10,7 +10,7 @@ from pathlib import Path
 from .config import LlmrecError, load_params, setup_env, set_seed
 
 # %% auto #0
-__all__ = ['BENCH_COLUMNS', 'collect_bench', 'results_table', 'build_parser', 'main']
+__all__ = ['BENCH_COLUMNS', 'README_BASELINES', 'collect_bench', 'results_table', 'readme_table', 'build_parser', 'main']
 
 # %% ../nbs/95_cli.ipynb #9f2e0082
 def _prepare(a):
@@ -87,7 +87,8 @@ def _params(a):
     print(yaml.safe_dump(load_params(a.params, a.profile), sort_keys=False))
 
 def _show(a):
-    print(results_table(Path(a.ranking), a.metrics.split(','), a.profile))
+    if a.readme: print(readme_table(Path(a.ranking), a.profile or 'paper'))
+    else: print(results_table(Path(a.ranking), a.metrics.split(','), a.profile))
 
 # %% ../nbs/95_cli.ipynb #882d7799
 BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
@@ -118,6 +119,26 @@ def results_table(ranking_csv:Path, metrics=('HR@10', 'NDCG@10'), profile:str|No
     cell = lambda s: f'{s.mean():.4f}' + (f' ± {s.std():.4f}' if len(s) > 1 else '')
     t = g.apply(cell).unstack('metric')[list(m for m in metrics if m in set(df.metric))]
     return t.to_string()
+
+README_BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
+
+def readme_table(ranking_csv:Path, profile:str='paper', metric:str='NDCG@10') -> str:
+    "The README's result table (markdown): per dataset, llmrec and the best baseline on `metric`, mean ± std over seeds."
+    import pandas as pd
+    df = pd.read_csv(ranking_csv)
+    df = df[(df.profile == profile) & (df.metric == metric)]
+    if df.empty: return f'(no {profile}-profile results yet)'
+    s = df.groupby(['dataset', 'model'])['value'].agg(['mean', 'std', 'count'])
+    cell = lambda r: f"{r['mean']:.4f}" + (f" ± {r['std']:.4f}" if r['count'] > 1 else '')
+    lines = [f'| dataset | llmrec {metric} | best baseline | its {metric} | ratio |', '|---|---|---|---|---|']
+    for d in dict.fromkeys(df.dataset):
+        base = s.loc[d].loc[[m for m in README_BASELINES if m in s.loc[d].index]]
+        best = base['mean'].idxmax()
+        if 'llmrec' in s.loc[d].index:
+            lm = s.loc[(d, 'llmrec')]
+            lines.append(f"| {d} | {cell(lm)} | {best} | {cell(base.loc[best])} | {lm['mean'] / base.loc[best, 'mean']:.2f} |")
+        else: lines.append(f"| {d} | – | {best} | {cell(base.loc[best])} | – |")
+    return '\n'.join(lines)
 
 # %% ../nbs/95_cli.ipynb #23cba253
 def build_parser() -> argparse.ArgumentParser:
@@ -192,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=_params)
     s = sub.add_parser('show', help='print the result table')
     s.add_argument('--ranking', default='results/ranking.csv'); s.add_argument('--metrics', default='HR@10,NDCG@10')
-    s.add_argument('--profile', default=None); s.set_defaults(fn=_show)
+    s.add_argument('--profile', default=None)
+    s.add_argument('--readme', action='store_true', help="the README's table: llmrec vs the best baseline per dataset")
+    s.set_defaults(fn=_show)
     return p
 
 # %% ../nbs/95_cli.ipynb #ceaa6ca4

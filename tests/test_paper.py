@@ -313,3 +313,12 @@ def test_failing_cell_names_label_and_keeps_old_output(tmp_path):
         render_paper(tmp_path/'bad.qmd', tmp_path/'out', root=tmp_path, engine='llmrec')
     assert paths['html'].read_bytes() == before
     assert not list((tmp_path/'out').glob('.render-*'))
+
+
+def test_readme_result_table_matches_results():
+    "The README's table is what `llmrec show --readme` prints from results/ranking.csv (nobody edits it by hand)."
+    from llmrec.cli import readme_table
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / 'README.md').read_text()
+    block = readme.split('<!-- results:start -->')[1].split('<!-- results:end -->')[0].strip()
+    assert block == readme_table(root / 'results' / 'ranking.csv'), 'regenerate it with `llmrec show --readme`'
