@@ -26,8 +26,9 @@ from .encode import encoder_name, known_encoder_spec, load_vectors, save_vectors
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
            'info_nce', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
            'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
-           'fit_align', 'served_weights', 'run_key', 'resumable', 'ResumeState', 'zero_shot_run', 'tune_align',
-           'load_encoded', 'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
+           'fit_align', 'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState',
+           'zero_shot_run', 'tune_align', 'load_encoded', 'align_run', 'save_run', 'save_served', 'bench_rows',
+           'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -411,13 +412,9 @@ def fit_align(name:str, # model name, for the record
     if acc != 'cpu': torch.set_float32_matmul_precision('high')
     best, timer = KeepBestState(), EpochTimer()
     stop = L.pytorch.callbacks.EarlyStopping('val/NDCG@10', mode='max', patience=hp['patience'], check_on_train_epoch_end=False)
-    extra, resume_from, run_dir = [], None, None
-    if ckpt_dir is not None:
-        run_dir = Path(ckpt_dir) / f'{name}-seed{seed}-{run_key(name, seed, hp, data, item_vectors, profile_vectors, test)}'
-        extra = [ResumeState(best, timer), L.pytorch.callbacks.ModelCheckpoint(
-            dirpath=run_dir, filename='last', save_top_k=1, every_n_epochs=1, save_on_train_epoch_end=True,
-            enable_version_counter=False)]
-        resume_from = resumable(run_dir / 'last.ckpt')
+    key = run_key(name, seed, hp, data, item_vectors, profile_vectors, test) if ckpt_dir is not None else ''
+    extra, resume_from, run_dir = epoch_checkpoints(ckpt_dir, f'align {name}', seed, key)
+    if extra: extra.append(ResumeState(best, timer))
     with warnings.catch_warnings():
         for pattern in _QUIET: warnings.filterwarnings('ignore', message=pattern)
         for logger in ('lightning.pytorch', 'lightning.fabric'): logging.getLogger(logger).setLevel(logging.WARNING)
@@ -427,7 +424,6 @@ def fit_align(name:str, # model name, for the record
                             num_sanity_val_steps=0, callbacks=[best, timer, stop, *extra, *callbacks], logger=False,
                             enable_checkpointing=bool(extra), enable_progress_bar=progress_bar, enable_model_summary=False,
                             deterministic=acc == 'cpu')
-        if resume_from is not None: print(f'align {name} seed {seed}: resuming from {resume_from}', file=sys.stderr)
         trainer.fit(system, ckpt_path=resume_from, weights_only=True)
         if best.last_epoch != timer.epochs: trainer.validate(system, verbose=False)  # the last epoch is judged too
         train_s = time.perf_counter() - t0
@@ -469,22 +465,37 @@ def resumable(path) -> str|None:
         path.unlink(); return None
     return str(path)
 
+class RngState(L.Callback):
+    "Checkpointed with a run: the global torch RNG (dropout, loader seeds), which Lightning's checkpoint leaves out."
+    def state_dict(self) -> dict: return {'torch_rng': torch.get_rng_state()}
+    def load_state_dict(self, sd:dict): torch.set_rng_state(sd['torch_rng'])
+
+def epoch_checkpoints(ckpt_dir, # resume folder, or None (off)
+                      label:str, seed:int, key:str) -> tuple[list, str|None, Path|None]: # label: e.g. 'align llmrec'
+    "`(callbacks, resume_from, run_dir)`: a checkpoint after every epoch (plus the RNG), and the one to resume, if any."
+    if ckpt_dir is None: return [], None, None
+    run_dir = Path(ckpt_dir) / f"{label.split()[-1]}-seed{seed}-{key}"
+    callbacks = [RngState(), L.pytorch.callbacks.ModelCheckpoint(
+        dirpath=run_dir, filename='last', save_top_k=1, every_n_epochs=1, save_on_train_epoch_end=True,
+        enable_version_counter=False)]
+    resume_from = resumable(run_dir / 'last.ckpt')
+    if resume_from is not None: print(f'{label} seed {seed}: resuming from {resume_from}', file=sys.stderr)
+    return callbacks, resume_from, run_dir
+
 class ResumeState(L.Callback):
-    "Checkpointed with the run: the global torch RNG (dropout) and the best-weights and timer callbacks' state."
+    "Checkpointed with an alignment run: the best-weights and timer callbacks' state."
     def __init__(self, best:KeepBestState, timer:EpochTimer): self.best, self.timer = best, timer
 
     def state_dict(self) -> dict:
         b = self.best
-        return {'torch_rng': torch.get_rng_state(), 'best': b.best, 'best_epoch': b.best_epoch, 'last_epoch': b.last_epoch,
-                'best_metrics': dict(b.best_metrics), 'best_state': dict(b.state or {}), 'train_s': self.timer.train_s,
-                'epochs': self.timer.epochs}
+        return {'best': b.best, 'best_epoch': b.best_epoch, 'last_epoch': b.last_epoch, 'best_metrics': dict(b.best_metrics),
+                'best_state': dict(b.state or {}), 'train_s': self.timer.train_s, 'epochs': self.timer.epochs}
 
     def load_state_dict(self, sd:dict):
         b = self.best
         b.best, b.best_epoch, b.last_epoch, b.best_metrics = sd['best'], sd['best_epoch'], sd['last_epoch'], dict(sd['best_metrics'])
         b.state = dict(sd['best_state']) or None
         self.timer.train_s, self.timer.epochs = sd['train_s'], sd['epochs']
-        torch.set_rng_state(sd['torch_rng'])
 
 def zero_shot_run(data:RecData, item_vectors:torch.Tensor, seed:int=0, eval_batch_size:int=1024, test:bool=True,
                   accelerator:str='cpu') -> AlignRun:

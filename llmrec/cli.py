@@ -10,7 +10,7 @@ from pathlib import Path
 from .config import LlmrecError, load_params, setup_env, set_seed
 
 # %% auto #0
-__all__ = ['BENCH_COLUMNS', 'README_BASELINES', 'collect_bench', 'results_table', 'readme_table', 'build_parser', 'main']
+__all__ = ['BENCH_COLUMNS', 'collect_bench', 'results_table', 'readme_table', 'build_parser', 'main']
 
 # %% ../nbs/95_cli.ipynb #9f2e0082
 def _prepare(a):
@@ -120,11 +120,10 @@ def results_table(ranking_csv:Path, metrics=('HR@10', 'NDCG@10'), profile:str|No
     t = g.apply(cell).unstack('metric')[list(m for m in metrics if m in set(df.metric))]
     return t.to_string()
 
-README_BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
-
 def readme_table(ranking_csv:Path, profile:str='paper', metric:str='NDCG@10') -> str:
     "The README's result table (markdown): per dataset, llmrec and the best baseline on `metric`, mean ± std over seeds."
     import pandas as pd
+    from llmrec.paper import BASELINE_MODELS
     df = pd.read_csv(ranking_csv)
     df = df[(df.profile == profile) & (df.metric == metric)]
     if df.empty: return f'(no {profile}-profile results yet)'
@@ -132,7 +131,7 @@ def readme_table(ranking_csv:Path, profile:str='paper', metric:str='NDCG@10') ->
     cell = lambda r: f"{r['mean']:.4f}" + (f" ± {r['std']:.4f}" if r['count'] > 1 else '')
     lines = [f'| dataset | llmrec {metric} | best baseline | its {metric} | ratio |', '|---|---|---|---|---|']
     for d in dict.fromkeys(df.dataset):
-        base = s.loc[d].loc[[m for m in README_BASELINES if m in s.loc[d].index]]
+        base = s.loc[d].loc[[m for m in BASELINE_MODELS if m in s.loc[d].index]]
         best = base['mean'].idxmax()
         if 'llmrec' in s.loc[d].index:
             lm = s.loc[(d, 'llmrec')]

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .config import LlmrecError, register_params, set_seed, write_csv
 from .baselines import BENCH_COLUMNS, device_name
 from .data import RecData, load_recdata
-from .align import resumable, run_key
+from .align import epoch_checkpoints, run_key
 
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
@@ -439,14 +439,12 @@ class ReasonSystem(L.LightningModule):
             self.best_loss, self.best_epoch = loss, self.current_epoch + 1
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
-    def on_save_checkpoint(self, checkpoint:dict):  # a resumed run needs the best weights so far and the dropout RNG
-        checkpoint['reason_best'] = {'loss': self.best_loss, 'epoch': self.best_epoch, 'state': dict(self.best_state or {}),
-                                     'torch_rng': torch.get_rng_state()}
+    def on_save_checkpoint(self, checkpoint:dict):  # a resumed run needs the best weights so far (the RNG: `RngState`)
+        checkpoint['reason_best'] = {'loss': self.best_loss, 'epoch': self.best_epoch, 'state': dict(self.best_state or {})}
 
     def on_load_checkpoint(self, checkpoint:dict):
         b = checkpoint['reason_best']
         self.best_loss, self.best_epoch, self.best_state = b['loss'], b['epoch'], dict(b['state']) or None
-        torch.set_rng_state(b['torch_rng'])
 
     def configure_optimizers(self):
         return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
@@ -508,15 +506,9 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
         return torch.utils.data.DataLoader(records, batch_size=hp['batch_size'],
                                            sampler=EpochShuffle(len(records), seed) if shuffle else None)
     stop = L.pytorch.callbacks.EarlyStopping('val/loss', patience=hp['patience'], mode='min')
-    extra, resume_from, run_dir = [], None, None
-    if ckpt_dir is not None:
-        key = run_key(name, seed, {k: v for k, v in hp.items() if k not in ('progress_bar', 'models')}, data,
-                      user_vectors, item_vectors, True)
-        run_dir = Path(ckpt_dir) / f'{name}-seed{seed}-{key}'
-        extra = [L.pytorch.callbacks.ModelCheckpoint(dirpath=run_dir, filename='last', save_top_k=1, every_n_epochs=1,
-                                                     save_on_train_epoch_end=True, enable_version_counter=False)]
-        resume_from = resumable(run_dir / 'last.ckpt')
-        if resume_from is not None: print(f'generate {name} seed {seed}: resuming from {resume_from}', file=sys.stderr)
+    key = '' if ckpt_dir is None else run_key(name, seed, {k: v for k, v in hp.items() if k not in ('progress_bar', 'models')},
+                                              data, user_vectors, item_vectors, True)
+    extra, resume_from, run_dir = epoch_checkpoints(ckpt_dir, f'generate {name}', seed, key)
     trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=accelerator, devices=1, logger=False,
                         enable_checkpointing=bool(extra), enable_progress_bar=hp['progress_bar'], enable_model_summary=False,
                         callbacks=[stop, *extra, *callbacks], num_sanity_val_steps=0, deterministic=True)

@@ -20,7 +20,7 @@ from .config import LlmrecError, register_params, write_csv, write_json
 from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, history_mask, metrics_rows, summarize
 from .baselines import BENCH_COLUMNS, device_name, pad_left
-from .align import FROZEN_KEYS, SERVED, align_hparams, build_two_tower, load_encoded
+from .align import FROZEN_KEYS, SERVED, build_two_tower, load_encoded, trim_padding
 
 # %% auto #0
 __all__ = ['INTERACT_DEFAULTS', 'INTERACT_MODELS', 'NEGATION', 'NEWER', 'OLDER', 'PRICE', 'STOP', 'ALIASES', 'SIM_FIELDS',
@@ -367,9 +367,8 @@ class Recommender:
 
     @torch.no_grad()
     def base_vectors(self, users:np.ndarray, split:str='test') -> torch.Tensor: # (B,) -> (B, C), not normalised
-        tokens = self.inputs[split][torch.as_tensor(users)]
-        keep = int((tokens > 0).sum(1).max()) if len(tokens) else 1
-        return self.model.user_vectors(tokens[:, -max(keep, 1):], torch.as_tensor(users), split)
+        tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
+        return self.model.user_vectors(tokens, torch.as_tensor(users), split)
 
     @torch.no_grad()
     def text_vectors(self, texts:list[str]) -> torch.Tensor: # (len, C): encoded, projected by the item tower, unit norm
@@ -438,8 +437,8 @@ class Recommender:
         if not len(hist):
             return None, hist, None, '(new user)', ['no history (cold start): ranked by popularity in the training data; '
                                                     'feedback still applies']
-        tokens = pad_left([hist], self.model.user_tower.max_len)  # (1, T)
-        base = self.model.hidden(tokens[:, -len(hist[-self.model.user_tower.max_len:]):])[:, -1]  # (1, C), no text profile
+        tokens, = trim_padding(pad_left([hist], self.model.user_tower.max_len))  # (1, T)
+        base = self.model.hidden(tokens)[:, -1]  # (1, C), no text profile
         return None, hist, base, '(new user)', [f'a new user: ranked from the {len(hist)} given item(s) (no text profile)']
 
     def recommend(self, user=None, # a user id of the dataset (as in users.parquet's user_id); None: see `history`
@@ -582,13 +581,11 @@ def interact_rows(frames:list[pd.DataFrame], rates:list[float], dataset:str, mod
 def latency_rows(rec:Recommender, dataset:str, profile:str, calls:int=200, k:int=10, seed:int=0) -> pd.DataFrame:
     "p50/p99 milliseconds of `recommend` without reasons: no feedback, and two new feedback turns (encoded each call)."
     if calls <= 0: return pd.DataFrame(columns=BENCH_COLUMNS)
-    rng = np.random.default_rng(seed)
-    users = rng.choice(list(rec.user_index), calls)
-    values = [v for _, v in sorted(rec.catalogue.by_surface.items())] or [None]
+    users = np.random.default_rng(seed).choice(list(rec.user_index), calls)
+    names = sorted({v for _, v in rec.catalogue.facet_items}) or ['something different']  # attribute values to name
+    turns = lambda c: (f'more {names[c % len(names)]} please {c}', f'no {names[(7 * c + 1) % len(names)]}')
     out = []
-    for name, fb in (('recommend', lambda c: ()), ('recommend-feedback', lambda c: (
-            f'more {sorted(values[c % len(values)])[0][1]} please {c}' if values[0] else f'something different {c}',
-            f'no {sorted(values[(c * 7 + 1) % len(values)])[0][1]}' if values[0] else 'less of this'))):
+    for name, fb in (('recommend', lambda c: ()), ('recommend-feedback', turns)):
         rec.recommend(users[0], k, fb(0), reasons=False)  # warm-up
         ms = []
         for c, u in enumerate(users):
@@ -607,7 +604,6 @@ def run_interact(data_dir, # prepared dataset folder
     "Stage `interact@<dataset>`: tune the Rocchio weights on validation, simulate the test split once per system."
     section, profile = params['interact'], params['profile']
     rec = Recommender.load(run_dir, data_dir, params=params)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     name, seed = rec.data.name, int(read_json(Path(run_dir) / f'{SERVED}.json')['seed'])
     users = None
     if section['tune_users']:

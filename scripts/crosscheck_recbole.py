@@ -8,7 +8,13 @@ Four steps, two virtual environments (RecBole needs numpy<2, pandas<3, scipy<1.1
     python scripts/crosscheck_recbole.py merge   --work /tmp/llmrec-crosscheck \
         --out results/crosscheck.csv --bench results/bench-runs/crosscheck/ml-100k.csv              # .venv
 
-(`make crosscheck` runs them.) `export` writes our train/valid/test as RecBole benchmark atomic files (so both systems
+(`make crosscheck` runs them.) The longer-training check of our SASRec behind results/crosscheck-sasrec-40epochs.json
+(same settings, a 40-epoch cap instead of 5; RecBole is not rerun):
+
+    python scripts/crosscheck_recbole.py export --data data/ml-100k --work /tmp/cc40 --sasrec-epochs 40
+    python scripts/crosscheck_recbole.py ours --data data/ml-100k --work /tmp/cc40 --models sasrec --threads 2
+    cp /tmp/cc40/llmrec.json results/crosscheck-sasrec-40epochs.json
+ `export` writes our train/valid/test as RecBole benchmark atomic files (so both systems
 see the same users, the same targets and the same training interactions; RecBole's own ML-100K split orders timestamp
 ties differently) and the shared settings (`settings.json`). Both systems then train with the same embedding size,
 layers, heads, max length, dropout, learning rate, epoch budget, evaluation interval and patience, and are scored by
