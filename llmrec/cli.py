@@ -60,7 +60,18 @@ def _generate(a):
     params = load_params(a.params, sections=['generate'])
     ckpt = Path(a.checkpoints) / params['profile'] / Path(a.data).name / 'generate' if a.checkpoints else None
     run_generate(Path(a.data), Path(a.out), params, vectors_dir=Path(a.vectors) if a.vectors else None,
-                 reasons_out=Path(a.reasons), bench_csv=Path(a.bench), ckpt_dir=ckpt)
+                 reasons_out=Path(a.reasons), bench_csv=Path(a.bench), ckpt_dir=ckpt,
+                 align_dir=Path(a.align) if a.align else None)
+
+def _genret(a):
+    from llmrec.lm import run_genret
+    run_genret(Path(a.data), Path(a.align), Path(a.out), load_params(a.params, sections=['generate', 'interact', 'align', 'encode']),
+               bench_csv=Path(a.bench) if a.bench else None, lists_out=Path(a.lists) if a.lists else None)
+
+def _bench_generate(a):
+    from llmrec.lm import run_bench_generation
+    run_bench_generation(Path(a.out), load_params(a.params, sections=['generate']), Path(a.data), a.batch, a.device,
+                         a.backbone, a.threads)
 
 def _interact(a):
     from llmrec.interact import run_interact
@@ -166,7 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--bench', required=True); s.add_argument('--vectors', default=None, help='optional encode output')
     s.add_argument('--checkpoints', default='models/checkpoints',
                    help="a checkpoint per epoch here; a killed training resumes from it ('' = off)")
+    s.add_argument('--align', default=None, help="the align stage's served model of this dataset: soft prompts from aligned vectors")
     s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_generate)
+    s = sub.add_parser('genret', help='generative retrieval: a fine-tuned LM writes item titles under a trie (vs the aligned ranking)')
+    s.add_argument('--data', required=True); s.add_argument('--align', required=True, help="the align stage's served model folder")
+    s.add_argument('--out', required=True); s.add_argument('--bench', default=None); s.add_argument('--lists', default=None)
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_genret)
+    s = sub.add_parser('bench-generate', help='tokens/s of the LM reason generator at several batch sizes')
+    s.add_argument('--data', required=True); s.add_argument('--out', required=True)
+    s.add_argument('--batch', type=int, nargs='+', default=[1, 8]); s.add_argument('--device', default='cpu')
+    s.add_argument('--backbone', default='smollm2'); s.add_argument('--threads', type=int, default=0)
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_bench_generate)
     s = sub.add_parser('bench-score', help='users/s of full-catalogue scoring + top-k for several catalogue sizes')
     s.add_argument('--out', required=True); s.add_argument('--sizes', type=int, nargs='+', default=None, help='default: bench.score_sizes')
     s.add_argument('--dim', type=int, default=None); s.add_argument('--min-seconds', type=float, default=None)

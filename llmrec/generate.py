@@ -27,13 +27,13 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'TOY_FEATURES', 'TOY_OPINIONS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab', 'ReasonData',
            'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio',
            'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
-           'retrieval_reasons', 'review_profiles', 'condition_vectors', 'toy_review_data', 'DecoderBlock',
-           'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle',
-           'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'retrieval_reasons', 'review_profiles', 'aligned_vectors', 'condition_vectors', 'toy_review_data',
+           'DecoderBlock', 'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem',
+           'EpochShuffle', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
-REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'peter', 'retrieval', 'template')
-LEARNED = ('llmrec', 'llmrec-noprompt', 'peter')
+REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
+LEARNED = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter')
 GENERATE_DEFAULTS = {
     'models': list(REASON_MODELS),
     'max_words': 20,        # a reason is cut to this many word tokens (PETER: 15)
@@ -48,6 +48,22 @@ GENERATE_DEFAULTS = {
     'max_test': 0,          # > 0: score only the first N test reasons (quick runs); 0: all
     'progress_bar': False,
     'cpu_threads': 0,       # torch threads on the CPU; 0 = torch's default
+    # the backbone of `llmrec` and `llmrec-noprompt`: 'scratch' (the small decoder below: the CPU fallback) or a causal
+    # LM ('smollm2' or a local folder), fine-tuned with soft prompts (nbs/35_lm.ipynb); `llmrec-scratch` is always the
+    # small decoder with vector prompts (the fallback as an ablation of the LM)
+    'backbone': 'scratch',
+    'lm_cache': 'models/encoders',  # where the converted SmolLM2 folder is kept
+    'lm_lr': 5.0e-5, 'lm_batch_size': 32, 'lm_max_epochs': 4,
+    'lm_max_train': 0,      # > 0: a quick run: the LM sees this many training (and validation) sentences, a fixed random subset; 0: all
+    'genret': {             # generative retrieval (nbs/35_lm.ipynb, `llmrec genret`): titles under a trie
+        'backbone': 'smollm2', 'lm_cache': 'models/encoders',
+        'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
+        'positions': 20,    # training targets per user: the last ones of the training sequence
+        'lr': 5.0e-5, 'weight_decay': 0.01, 'batch_size': 64, 'max_epochs': 3, 'patience': 1,
+        'beams': 20, 'k': 10, 'max_new_tokens': 24, 'gen_batch_size': 32,
+        'max_users': 0,     # > 0: evaluate only this many test users (a fixed random subset); 0: all
+        'bench_users': 64,  # users timed for the constrained / unconstrained ratio
+        'progress_bar': False},
 }
 def _pos(v): return v > 0
 register_params('generate', GENERATE_DEFAULTS, {
@@ -58,7 +74,14 @@ register_params('generate', GENERATE_DEFAULTS, {
     'dropout': (lambda v: 0 <= v < 1, 'in [0, 1)'), 'lr': (_pos, 'must be > 0'),
     'weight_decay': (lambda v: v >= 0, 'must be >= 0'), 'batch_size': (_pos, 'must be > 0'),
     'max_epochs': (_pos, 'must be > 0'), 'patience': (_pos, 'must be > 0'), 'gen_batch_size': (_pos, 'must be > 0'),
-    'max_test': (lambda v: v >= 0, 'must be >= 0'), 'cpu_threads': (lambda v: v >= 0, 'must be >= 0')})
+    'max_test': (lambda v: v >= 0, 'must be >= 0'), 'cpu_threads': (lambda v: v >= 0, 'must be >= 0'),
+    'lm_lr': (_pos, 'must be > 0'), 'lm_batch_size': (_pos, 'must be > 0'), 'lm_max_epochs': (_pos, 'must be > 0'),
+    'lm_max_train': (lambda v: v >= 0, 'must be >= 0'),
+    **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
+                                                       'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users')},
+    'genret.max_users': (lambda v: v >= 0, 'must be >= 0'), 'genret.weight_decay': (lambda v: v >= 0, 'must be >= 0'),
+    'backbone': (lambda v: v in ('scratch', 'smollm2') or Path(v).expanduser().is_dir(),
+                 "'scratch', 'smollm2' or a local causal-LM folder")})
 
 # %% ../nbs/30_generate.ipynb #2e453a00
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*|[.,;:!?]")
@@ -254,9 +277,27 @@ def review_profiles(data:RecData, features:list[str]) -> tuple[torch.Tensor, tor
     U, I = torch.from_numpy(U * idf), torch.from_numpy(I * idf)
     return F.normalize(U, dim=-1), F.normalize(I, dim=-1)
 
-def condition_vectors(data:RecData, features:list[str], vectors_dir=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "User and item vectors for the soft prompts: review profiles, plus encoder vectors from `vectors_dir` if given."
+def aligned_vectors(align_dir, data_dir) -> tuple[torch.Tensor, torch.Tensor]:
+    "The served align model's user vectors (history before the test item) and item vectors, unit norm: `(n_users, C)`, `(n_items, C)`."
+    from llmrec.interact import Recommender
+    from llmrec.config import load_params
+    rec = Recommender.load(align_dir, data_dir=data_dir, params=load_params(sections=['interact', 'align', 'encode']), encoder=False)
+    with torch.no_grad():
+        users = torch.cat([rec.base_vectors(np.arange(s, min(s + 1024, rec.data.n_users)), 'test')
+                           for s in range(0, rec.data.n_users, 1024)])
+    return F.normalize(users, dim=-1), rec.item_vectors.clone()
+
+def condition_vectors(data:RecData, features:list[str], vectors_dir=None,
+                      align_dir=None, # the align stage's served model for this dataset: aligned vectors (the paper profile)
+                      data_dir=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "User and item vectors for the soft prompts: review profiles, plus encoder vectors and/or aligned vectors if given."
     users, items = review_profiles(data, features)
+    if align_dir is not None:
+        au, ai = aligned_vectors(align_dir, data_dir)
+        if au.shape[0] != data.n_users or ai.shape[0] != data.n_items:
+            raise LlmrecError(f'{align_dir}: a model of {au.shape[0]} users / {ai.shape[0]} items, the data has '
+                              f'{data.n_users} / {data.n_items}; re-run the align stage for this dataset')
+        users, items = torch.cat([au, users], 1), torch.cat([ai, items], 1)
     if vectors_dir is not None:
         from llmrec.encode import load_vectors
         found = sorted(Path(vectors_dir).glob('*/item_vectors.safetensors'))
@@ -483,7 +524,8 @@ class ReasonGenerator:
                             self.max_words, batch_size, progress)
         return [self.vocab.decode(r) for r in ids]
 
-CONDITIONING = {'llmrec': 'vectors', 'llmrec-noprompt': 'none', 'peter': 'ids'}
+CONDITIONING = {'llmrec': 'vectors', 'llmrec-noprompt': 'none', 'llmrec-scratch': 'vectors', 'peter': 'ids'}
+_CPU_RUN = {'accelerator': 'cpu', 'devices': 1, 'strategy': 'auto', 'num_nodes': 1, 'precision': '32-true'}
 
 def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                   data:RecData, rd:ReasonData,
@@ -526,16 +568,25 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
 
 # %% ../nbs/30_generate.ipynb #55dfc405
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
-                     vectors_dir=None, ckpt_dir=None) -> tuple[dict, pd.DataFrame, dict]:
+                     vectors_dir=None, ckpt_dir=None, align_dir=None, data_dir=None,
+                     run:dict|None=None) -> tuple[dict, pd.DataFrame, dict]: # run: the `run` section (LM training)
     "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings."
     test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
     users, items = test.user_idx.to_numpy(), test.item_idx.to_numpy()
     reasons, timing = {}, {}
-    vectors = condition_vectors(data, rd.features, vectors_dir) if 'llmrec' in hp['models'] else (None, None)
+    vectors = (condition_vectors(data, rd.features, vectors_dir, align_dir, data_dir)
+               if {'llmrec', 'llmrec-scratch'} & set(hp['models']) else (None, None))
     for name in hp['models']:
         t0 = time.perf_counter()
         if name == 'template': reasons[name] = template_reasons(rd, items)
         elif name == 'retrieval': reasons[name] = retrieval_reasons(rd, users, items, hp['max_words'])
+        elif name in ('llmrec', 'llmrec-noprompt') and hp['backbone'] != 'scratch':
+            from llmrec.lm import lm_reasons
+            reasons[name], timing[name] = lm_reasons(name, rd, test, hp, *vectors, seed=seed,
+                                                     run=run or {**_CPU_RUN, 'accelerator': accelerator})
+            print(f"generate {data.name} {name} ({hp['backbone']}) seed {seed}: {timing[name]['epochs']} epochs (best "
+                  f"{timing[name]['best_epoch']}, val loss {timing[name]['best_val_loss']:.3f}), {timing[name]['train_s']:.1f} s "
+                  f"training, {timing[name]['generate_s']:.1f} s generating", file=sys.stderr)
         else:
             g = fit_generator(name, data, rd, hp, *vectors, seed=seed, accelerator=accelerator, ckpt_dir=ckpt_dir)
             t1 = time.perf_counter()
@@ -557,6 +608,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
                  reasons_out=None, # optional CSV of every generated reason (model, seed, user, item, reason, reference)
                  bench_csv=None, # optional timing rows `benchmark,system,profile,device,metric,value`
                  ckpt_dir=None, # resume folder: a killed generator training restarts from its last epoch (None: off)
+                 align_dir=None, # the align stage's served model of this dataset: soft prompts from aligned vectors
                  ) -> pd.DataFrame: # the rows written to `out_csv`
     "Stage `generate@<dataset>`: train the reason generators, write reasons for the test references, score them."
     data = load_recdata(data_dir)
@@ -564,7 +616,8 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     rows, texts, bench = [], [], []
     for seed in run['seeds']:
-        reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir)
+        reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir,
+                                                 align_dir, data_dir, run)
         for name, rs in reasons.items():
             for metric, value in reason_metrics(rs, test, rd).items():
                 if not math.isfinite(value):  # e.g. grounding precision of reasons that mention no feature at all

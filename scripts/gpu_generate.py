@@ -1,0 +1,94 @@
+"""Paper-profile runs of issue 5 on one H200, and their import here. Device side (scripts/gpu_generate.sh):
+
+    python scripts/gpu_generate.py reasons --seed S --align DIR --out OUT   # learned reason models of one seed: texts + timings
+Here, afterwards (needs sacrebleu / rouge-score, which the device image lacks):
+
+    python scripts/gpu_generate.py import --src FILES_AT   # scores the texts, adds retrieval/template, writes results files
+
+The learned models' reasons are scored here with the same `reason_metrics` as the stage; retrieval and template do
+not learn and are recomputed here. Files written by `import`:
+results/reasons-runs/paper/amazon-musical-instruments/reasons.csv, models/paper/amazon-musical-instruments/generate/reasons.csv,
+results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret-runs/paper/ml-100k/genret.csv (+ bench rows).
+"""
+import argparse, json, sys
+from pathlib import Path
+
+import pandas as pd
+
+DS = 'amazon-musical-instruments'
+LEARNED_PAPER = ['llmrec', 'llmrec-scratch', 'peter', 'llmrec-noprompt']  # the main model first
+
+
+def reasons(a):
+    from llmrec.config import load_params
+    from llmrec.data import load_recdata
+    from llmrec.generate import detokenize, generate_reasons, reason_data
+    params = load_params(a.params, profile='paper', sections=['generate', 'interact', 'align', 'encode'])
+    hp = {**params['generate'], 'models': a.models or LEARNED_PAPER}
+    data = load_recdata(f'data/{DS}')
+    rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    for m in hp['models']:  # one model at a time, written as soon as it is done (a call that runs out of time keeps them)
+        texts, test, timing = generate_reasons(data, rd, {**hp, 'models': [m]}, a.seed, 'gpu' if a.gpu else 'cpu',
+                                               align_dir=Path(a.align), data_dir=Path(f'data/{DS}'),
+                                               run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'})
+        pd.DataFrame({'model': m, 'seed': a.seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
+                      'reason': [detokenize(r) for r in texts[m]], 'reference': test.sentence.to_numpy(),
+                      'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{m}.csv', index=False)
+        (Path(a.out) / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
+
+
+def import_(a):
+    from llmrec.baselines import BENCH_COLUMNS
+    from llmrec.config import load_params, write_csv
+    from llmrec.data import load_recdata
+    from llmrec.generate import reason_data, reason_metrics, retrieval_reasons, template_reasons, tokenize, detokenize
+    src = Path(a.src)
+    params = load_params(profile='paper', sections=['generate'])
+    hp = params['generate']
+    data = load_recdata(f'data/{DS}')
+    rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
+    test = rd.test
+    rows, texts, bench = [], [], []
+    gpu = (src / 'gpu.txt').read_text().strip().replace(' ', '-') if (src / 'gpu.txt').exists() else 'NVIDIA-H200'
+    seeds = set()
+    for f in sorted(src.glob('reasons-seed*-*.csv')):
+        t = pd.read_csv(f, keep_default_na=False)
+        seed, m = int(t.seed.iloc[0]), t.model.iloc[0]
+        seeds.add(seed)
+        timing = json.loads((src / f.name.replace('reasons-', 'timing-').replace('.csv', '.json')).read_text())
+        g = t.set_index(['user_idx', 'item_idx']).loc[list(zip(test.user_idx, test.item_idx))].reset_index()
+        rs = [tokenize(r) for r in g.reason]
+        for metric, value in reason_metrics(rs, test, rd).items():
+            if value == value: rows.append((DS, m, 'paper', seed, metric, value))  # NaN (nothing mentioned): no row
+        texts.append(g)
+        for metric, value in timing.get(m, {}).items(): bench.append((f'generate-{DS}', m, 'paper', gpu, metric, value))
+    for seed in sorted(seeds):
+        for m, rs in (('template', template_reasons(rd, test.item_idx.to_numpy())),
+                      ('retrieval', retrieval_reasons(rd, test.user_idx.to_numpy(), test.item_idx.to_numpy(), hp['max_words']))):
+            for metric, value in reason_metrics(rs, test, rd).items():
+                if value == value: rows.append((DS, m, 'paper', seed, metric, value))
+            texts.append(pd.DataFrame({'model': m, 'seed': seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
+                                       'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
+                                       'feature': test.feature.to_numpy()}))
+    out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
+    write_csv(out, f'results/reasons-runs/paper/{DS}/reasons.csv')
+    cols = ['model', 'seed', 'user_idx', 'item_idx', 'reason', 'reference', 'feature']
+    write_csv(pd.concat(texts, ignore_index=True)[cols], f'models/paper/{DS}/generate/reasons.csv')
+    extra = [pd.read_csv(f) for f in sorted(src.glob('bench-generate*.csv'))]
+    b = pd.concat([pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
+    write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')
+    if (src / 'genret.csv').exists():
+        write_csv(pd.read_csv(src / 'genret.csv'), 'results/genret-runs/paper/ml-100k/genret.csv')
+        write_csv(pd.read_csv(src / 'bench-genret.csv'), 'results/bench-runs/paper/ml-100k/genret.csv')
+    print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(); sub = ap.add_subparsers(required=True)
+    s = sub.add_parser('reasons'); s.add_argument('--seed', type=int, required=True); s.add_argument('--align', required=True)
+    s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
+    s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
+    s.set_defaults(fn=reasons)
+    s = sub.add_parser('import'); s.add_argument('--src', required=True); s.set_defaults(fn=import_)
+    a = ap.parse_args(); a.fn(a)

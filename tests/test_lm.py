@@ -1,0 +1,94 @@
+"""The LM head: soft-prompt fine-tuning for reasons and generative retrieval under a trie (a tiny random Llama with
+SmolLM2's tokenizer stands in for SmolLM2, so every test runs on a CPU in seconds)."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from llmrec.config import LlmrecError, resolve_params
+from llmrec.evaluate import read_results
+from llmrec.generate import reason_data, run_generate, toy_review_data
+from llmrec.lm import (SoftPromptLM, Trie, item_names, lm_dir, lm_records, load_lm, run_genret, tiny_lm)
+from test_interact import served  # noqa: F401  (the toy dataset and its served align model)
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    return tiny_lm(tmp_path_factory.mktemp('lm') / 'tiny', hidden=32, layers=1)
+
+
+def test_lm_dir_never_downloads(tmp_path):
+    with pytest.raises(LlmrecError, match='offline'): lm_dir('HuggingFaceTB/SmolLM2-135M-Instruct')
+    with pytest.raises(LlmrecError, match='config.json'): lm_dir(str(tmp_path))
+    with pytest.raises(LlmrecError, match='backbone'): resolve_params({'generate': {'backbone': 'gpt2'}})
+
+
+def test_trie_constrained_beams_are_catalogue_items(tiny):
+    "Under the trie every returned beam of a random LM is a catalogue name; without it, (almost) none is."
+    tok, lm = load_lm(tiny)
+    names = item_names(pd.DataFrame({'item_idx': range(6), 'item_id': list('abcdef'), 'year': [1990] * 6,
+                                     'title': ['Heat', 'Heat', 'Alien', 'Aliens', 'Fargo', 'Toy Story']}))
+    assert len(set(names)) == 6 and names[0] == 'Heat (1990) #a'
+    trie = Trie(tok([' ' + n for n in names], add_special_tokens=False).input_ids, tok.eos_token_id)
+    model = SoftPromptLM(lm, torch.randn(2, 8), None, 1).eval()
+    recs = lm_records(tok, [0, 1], None, ['Seen: Heat\nNext:', 'Seen: Alien\nNext:'])
+    b = recs.collate([0, 1])
+    for constraint in (trie, None):
+        out = model.generate(b['users'], None, b['prompts'], 12, num_beams=6, num_return=6, allowed=constraint)
+        got = [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+        valid = sum(g in names for g in got)
+        if constraint is not None: assert valid == len(got) == 12 and set(got) == set(names)
+        else: assert valid < len(got)
+
+
+def test_genret_stage(served, tiny, tmp_path):
+    "Trie: valid-item rate 1; the aligned row is the align stage's own test result; bench rows and lists written."
+    root, params = served
+    p = resolve_params({**json.loads((root / 'params.yaml').read_text()),
+                        'generate': {'genret': {'backbone': str(tiny), 'positions': 2, 'max_epochs': 1, 'beams': 10, 'k': 10,
+                                                'batch_size': 32, 'lr': 1e-3, 'max_new_tokens': 12, 'bench_users': 4}}})
+    out = run_genret(root / 'toy', root / 'align', tmp_path / 'g.csv', p, tmp_path / 'b.csv', tmp_path / 'lists.csv')
+    v = out.set_index(['model', 'metric']).value
+    assert v['llmrec-genret', 'valid_item_rate'] == 1.0
+    assert 0.0 <= v['llmrec-genret-notrie', 'valid_item_rate'] < 1.0
+    aligned = read_results(root / 'a.csv')
+    a = aligned[(aligned.model == 'llmrec') & (aligned.metric == 'NDCG@10')].value.iloc[0]
+    assert v['llmrec-aligned', 'NDCG@10'] == pytest.approx(a, abs=1e-6)
+    for m in ('llmrec-genret', 'llmrec-genret-notrie'): assert 0 <= v[m, 'HR@10'] <= 1
+    bench = pd.read_csv(tmp_path / 'b.csv').set_index('metric').value
+    assert bench['constrained_ratio'] > 0 and bench['trainable_parameters'] > 0
+    lists = pd.read_csv(tmp_path / 'lists.csv', keep_default_na=False)
+    got = [int(i) for s in lists[lists.model == 'llmrec-genret']['items'] for i in s.split()]
+    assert got and all(0 <= i < 30 for i in got)
+
+
+def test_generate_with_lm_backbone(tiny, tmp_path):
+    "The generate stage with an LM backbone: llmrec / llmrec-noprompt on the LM, llmrec-scratch on the small decoder."
+    from llmrec.config import write_parquet
+    toy = toy_review_data()
+    d = tmp_path / 'toy'
+    for f in ('items', 'users', 'interactions', 'explanations'): write_parquet(getattr(toy, f), d / f'{f}.parquet')
+    (d / 'stats.json').write_text(json.dumps({'dataset': 'toy'}))
+    p = resolve_params({'generate': {'backbone': str(tiny), 'models': ['llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'template'],
+                                     'lm_max_epochs': 1, 'lm_lr': 1e-3, 'max_epochs': 1, 'dim': 32, 'max_words': 8}})
+    out = run_generate(d, tmp_path / 'r.csv', p, reasons_out=tmp_path / 'texts.csv', bench_csv=tmp_path / 'b.csv')
+    assert set(out.model) >= {'llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'template'}
+    bench = pd.read_csv(tmp_path / 'b.csv')
+    assert {'train_s', 'trainable_parameters'} <= set(bench[bench.system == 'llmrec'].metric)
+    texts = pd.read_csv(tmp_path / 'texts.csv', keep_default_na=False)
+    assert len(texts[texts.model == 'llmrec']) == len(reason_data(toy).test)
+
+
+def test_aligned_vectors_are_the_served_models(served):
+    "Soft prompts of the paper profile start from the served align model: unit user (history before test) and item vectors."
+    from llmrec.generate import aligned_vectors
+    from llmrec.interact import Recommender
+    root, params = served
+    users, items = aligned_vectors(root / 'align', root / 'toy')
+    rec = Recommender.load(root / 'align', params=params, encoder=False)
+    assert users.shape == (rec.data.n_users, rec.item_vectors.shape[1]) and items.shape == rec.item_vectors.shape
+    assert torch.allclose(users.norm(dim=-1), torch.ones(len(users)), atol=1e-5)
+    top = (users[:5] @ items.T).argmax(-1)
+    assert torch.equal(top, torch.nn.functional.normalize(rec.base_vectors(np.arange(5)), dim=-1).matmul(rec.item_vectors.T).argmax(-1))
