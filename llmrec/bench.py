@@ -22,7 +22,7 @@ BENCH_DEFAULTS = {
     'latency_items': 5_000,                      # catalogue of the synthetic `recommend` latency benchmark (0: off)
     'latency_calls': 200,                        # `recommend` calls timed
     'scaling_encode_sizes': [64, 128, 256, 512],     # bench-scaling: texts encoded per timing
-    'scaling_align_users': [500, 1_000, 2_000],      # users of the synthetic data of one alignment epoch
+    'scaling_align_users': [1_000, 2_000, 4_000],    # users of the synthetic data of one alignment epoch
     'scaling_align_items': 1_000,                    # ... and its catalogue
     'scaling_rank_sizes': [2_000, 20_000, 200_000],  # catalogues ranked for `scaling_rank_users` users
     'scaling_rank_users': 1_000,

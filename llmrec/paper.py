@@ -424,7 +424,7 @@ EFFICIENCY_GOALS = {  # issue 9's goals, checked against results/bench.csv by `e
 EFFICIENCY_COLUMNS = ['Benchmark', 'Profile', 'Device', 'Setting', 'Measure', 'llmrec', 'Reference', 'Ratio', 'Goal', 'Met']
 
 def _setting(keys:dict) -> str:
-    return ', '.join(f'{k} {int(v):,}' if v.isdigit() and len(v) > 4 else f'{k} {v}' for k, v in keys.items()) or MISSING
+    return ', '.join(f'{k} {int(v):,}' if v.isdigit() and len(v) > 3 else f'{k} {v}' for k, v in keys.items()) or MISSING
 
 def _fmt(x, spec:str, suffix:str='') -> str: return MISSING if x is None or pd.isna(x) else format(x, spec) + suffix
 
@@ -490,7 +490,8 @@ def scaling_figure(bench:pd.DataFrame, # tidy rows of results/bench.csv
     import matplotlib.pyplot as plt
     from llmrec.bench import parse_profile, scaling_exponents
     ex = scaling_exponents(bench)
-    if ax is None: _, ax = plt.subplots(figsize=(6.5, 3.2 if len(ex) else 0.8))
+    own = ax is None
+    if own: _, ax = plt.subplots(figsize=(6.5, 3.6 if len(ex) else 0.8), layout='constrained')
     if ex.empty: ax.text(0.5, 0.5, 'no scaling rows yet', ha='center', va='center', transform=ax.transAxes); ax.set_axis_off()
     else:
         s = bench[(bench.benchmark == 'scaling') & (bench.metric == 'wall_s')]
@@ -501,8 +502,8 @@ def scaling_figure(bench:pd.DataFrame, # tidy rows of results/bench.csv
             xs = np.geomspace(x.min(), x.max(), 20)
             ax.plot(xs, np.exp(r.intercept) * xs ** r.exponent, '-', lw=1, color=line.get_color())
         ax.set(xscale='log', yscale='log', xlabel='size (items or users, as in the legend)', ylabel='wall seconds')
-        ax.legend(fontsize='small', frameon=False, loc='upper left', bbox_to_anchor=(1.01, 1))
-    ax.figure.tight_layout()
+        if own: ax.figure.legend(fontsize='small', frameon=False, loc='outside lower center', ncols=2)
+        else: ax.legend(fontsize='small', frameon=False)
     return ax.figure
 
 # %% ../nbs/90_paper.ipynb #c1a5a62a

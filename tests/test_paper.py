@@ -311,7 +311,8 @@ def test_efficiency_table_reads_the_tidy_bench_csv(rendered):
     assert (got['pipeline']['llmrec'], got['pipeline']['Met']) == ('950', 'missed')   # goal: <= 900 s
     text = html_text(paths['html'].read_text())
     assert 'The fitted exponents are 1.00 for rank against n_items (cpu, demo)' in text   # wall_s = 2e-5 * n exactly
-    assert '4 of the 5 rows with a goal meet it; missed: pipeline, demo on cpu (950 dvc repro: wall s, goal ≤ 900 s)' in text
+    assert '4 of the 5 rows with a goal meet it; missed: pipeline (demo, cpu: dvc repro: wall s 950, goal ≤ 900 s).' in text
+    assert re.search(r'Efficiency goals not met \( Table \d+ \): pipeline \(demo, cpu\)\.', text)
     assert 'id="fig-scaling"' in paths['html'].read_text()
 
 
