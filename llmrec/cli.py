@@ -36,7 +36,17 @@ def _bench_score(a):
     p = load_params(a.params, sections=['bench'])
     b, device = p['bench'], a.device or ('cuda' if p['run']['accelerator'] in ('gpu', 'cuda') else 'cpu')
     run_bench_scoring(Path(a.out), sizes=a.sizes or b['score_sizes'], dim=a.dim or b['score_dim'], device=device,
-                      profile=p['profile'], min_seconds=a.min_seconds or b['min_seconds'])
+                      profile=p['profile'], min_seconds=a.min_seconds or b['min_seconds'],
+                      latency_items=b['latency_items'], latency_calls=b['latency_calls'])
+
+def _bench_scaling(a):
+    from llmrec.bench import run_bench_scaling
+    run_bench_scaling(Path(a.out), Path(a.data), load_params(a.params, sections=['bench', 'encode', 'align']),
+                      cache_dir=a.cache, device=a.device)
+
+def _bench(a):
+    from llmrec.bench import run_bench
+    run_bench(Path(a.detail), Path(a.out))
 
 def _align(a):
     from llmrec.align import run_align
@@ -105,7 +115,7 @@ def _show(a):
 BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
 
 def collect_bench(runs_dir:Path, # folder searched recursively for `*.csv` benchmark files
-                  out_csv:Path): # the tidy `results/bench.csv`
+                  out_csv:Path): # the raw `results/bench-detail.csv` (the `bench` stage tidies it)
     "Concatenate every benchmark CSV under `runs_dir` (columns `BENCH_COLUMNS`) into `out_csv`, sorted."
     import pandas as pd
     from llmrec.config import write_csv
@@ -193,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--dim', type=int, default=None); s.add_argument('--min-seconds', type=float, default=None)
     s.add_argument('--device', default=None, help="default: the profile's accelerator"); s.add_argument('--params', default='params.yaml')
     s.set_defaults(fn=_bench_score)
+    s = sub.add_parser('bench-scaling', help='wall seconds of encoding, one alignment epoch and ranking at several sizes each')
+    s.add_argument('--data', required=True, help='a prepared dataset: its item texts are encoded'); s.add_argument('--out', required=True)
+    s.add_argument('--cache', default='models/encoders'); s.add_argument('--device', default=None, help="default: the profile's accelerator")
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_bench_scaling)
     s = sub.add_parser('align', help='train and evaluate the aligned model and its ablations on one dataset')
     s.add_argument('--data', required=True); s.add_argument('--vectors', required=True)
     s.add_argument('--out', required=True); s.add_argument('--per-user', required=True)
@@ -200,14 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--checkpoints', default='models/checkpoints',
                    help="a checkpoint per epoch here; a killed run resumes from it ('' = off)")
     s.set_defaults(fn=_align)
-    s = sub.add_parser('evaluate', help='collect every stage result into results/ranking.csv (and bench.csv)')
+    s = sub.add_parser('evaluate', help='collect every stage result into results/ranking.csv (and bench-detail.csv, ...)')
     s.add_argument('--runs', required=True); s.add_argument('--out', required=True)
     s.add_argument('--metrics', default=None); s.add_argument('--bench-runs', default=None)
-    s.add_argument('--bench-out', default='results/bench.csv')
+    s.add_argument('--bench-out', default='results/bench-detail.csv', help='the raw timing rows, as the stages wrote them')
     s.add_argument('--reasons-runs', default=None, help='folder of reason-metric CSVs (generate stage)')
     s.add_argument('--reasons-out', default='results/reasons.csv')
     s.add_argument('--interact-runs', default=None, help='folder of interaction CSVs (interact stage)')
     s.add_argument('--interact-out', default='results/interact.csv'); s.set_defaults(fn=_evaluate)
+    s = sub.add_parser('bench', help='map the raw timing rows to the tidy results/bench.csv (counts the rows left out)')
+    s.add_argument('--detail', default='results/bench-detail.csv'); s.add_argument('--out', default='results/bench.csv')
+    s.set_defaults(fn=_bench)
     s = sub.add_parser('interact', help='tune the feedback weights on validation, simulate feedback turns on test')
     s.add_argument('--data', required=True); s.add_argument('--run', required=True, help='the align stage folder (served model)')
     s.add_argument('--out', required=True); s.add_argument('--tuned', required=True, help='folder for the chosen weights')

@@ -15,15 +15,16 @@ from .config import DATASETS, OFFLINE_ENV, LlmrecError, atomic_write
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'GOAL_COLUMNS', 'CROSSCHECK_COLUMNS',
-           'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'INTERACT_COLUMNS',
-           'INTERACT_ORDER', 'KIND_NAMES', 'paper_root', 'load_ranking', 'mean_std', 'results_table',
-           'headline_profile', 'n_seeds', 'best_model', 'missing_results', 'words', 'prose', 'dataset_stats',
-           'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table',
-           'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps', 'published_table',
-           'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table', 'ablations_not_lower',
-           'encode_bench_table', 'train_bench_table', 'interact_table', 'interact_figure', 'reason_examples',
-           'parse_qmd', 'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata',
-           'run_pandoc', 'markdown_to_html', 'markdown_to_pdf', 'render_paper']
+           'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'EFFICIENCY_GOALS',
+           'EFFICIENCY_COLUMNS', 'INTERACT_COLUMNS', 'INTERACT_ORDER', 'KIND_NAMES', 'paper_root', 'load_ranking',
+           'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model', 'missing_results', 'words',
+           'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark',
+           'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps',
+           'published_table', 'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table',
+           'ablations_not_lower', 'encode_bench_table', 'train_bench_table', 'efficiency_table', 'scaling_figure',
+           'interact_table', 'interact_figure', 'reason_examples', 'parse_qmd', 'execute_chunks', 'assemble_markdown',
+           'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc', 'markdown_to_html', 'markdown_to_pdf',
+           'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
@@ -319,7 +320,7 @@ def published_ratio(ranking:pd.DataFrame, model:str, ref:str, metric:str, profil
 def _rel(a, b) -> str: return MISSING if pd.isna(a) or pd.isna(b) or b == 0 else f'{100 * (a / b - 1):+.1f} %'
 
 def crosscheck_table(cc:pd.DataFrame, # rows of results/crosscheck.csv
-                     bench:pd.DataFrame|None=None, # rows of results/bench.csv (adds seconds per epoch where present)
+                     bench:pd.DataFrame|None=None, # raw rows of results/bench-detail.csv (adds s/epoch where present)
                      metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
     "llmrec against RecBole per dataset and model: each metric for both systems and the relative difference llmrec / RecBole - 1."
     rows = []
@@ -375,7 +376,7 @@ def _bench_value(b:pd.DataFrame, system:str, metric:str):
     x = b[(b.system == system) & (b.metric == metric)].value
     return float(x.iloc[0]) if len(x) else np.nan
 
-def encode_bench_table(bench:pd.DataFrame, # rows of results/bench.csv
+def encode_bench_table(bench:pd.DataFrame, # raw rows of results/bench-detail.csv
                        reference:str='sentence-transformers') -> pd.DataFrame:
     "The encode benchmarks: items/s of llmrec and of `reference` on the same texts and machine, the speedup and the peak fraction."
     enc, rows = bench[bench.benchmark.str.startswith('encode')], []
@@ -393,7 +394,8 @@ def encode_bench_table(bench:pd.DataFrame, # rows of results/bench.csv
     return pd.DataFrame(rows, columns=['Benchmark', 'Profile', 'Device', 'llmrec items/s', f'{reference} items/s',
                                        'Speedup', 'Peak fraction (llmrec / ref.)'])
 
-def train_bench_table(bench:pd.DataFrame, metric:str='s_per_epoch') -> pd.DataFrame:
+def train_bench_table(bench:pd.DataFrame, # raw rows of results/bench-detail.csv
+                      metric:str='s_per_epoch') -> pd.DataFrame:
     "Training seconds per epoch (`train-<model>-<dataset>` rows) per profile, device and model, one column per dataset."
     tr = bench[bench.benchmark.str.startswith('train-') & (bench.metric == metric)].copy()
     if tr.empty: return pd.DataFrame(columns=['Profile', 'Device', 'Model'])
@@ -407,6 +409,102 @@ def train_bench_table(bench:pd.DataFrame, metric:str='s_per_epoch') -> pd.DataFr
                 v = t[t.model == m].set_index('dataset')['value']
                 rows.append({'Profile': p, 'Device': dev, 'Model': m} | {d: f'{v[d]:.2f}' if d in v.index else MISSING for d in cols})
     return pd.DataFrame(rows, columns=['Profile', 'Device', 'Model', *cols])
+
+# %% ../nbs/90_paper.ipynb #caefdb27
+EFFICIENCY_GOALS = {  # issue 9's goals, checked against results/bench.csv by `efficiency_table`
+    'encode_speedup': 1.0,         # llmrec items/s >= 1.0 x sentence-transformers (same texts, model and machine)
+    'encode_peak': 0.25,           # ... and on an H200 >= 25 % of the rate the measured bf16 matmul peak allows
+    'train_ratio': 0.5,            # alignment s/epoch <= 0.5 x RecBole SASRec's on the same dataset
+    'rank_peak': 0.30, 'rank_items': 1_000_000,          # full ranking >= 30 % of the bf16 peak at 1M items on an H200
+    'recommend_p50_ms': 5.0, 'recommend_items': 5_000,   # recommend() p50 <= 5 ms at 5k items on a CPU, no reasons
+    'generate_constrained': 1.3,   # constrained decoding <= 1.3 x the time of unconstrained decoding
+    'pipeline_repro_s': 900.0,     # the demo `dvc repro` on a clean clone <= 900 s
+    'pipeline_test_s': 600.0,      # `make test` <= 600 s
+}
+EFFICIENCY_COLUMNS = ['Benchmark', 'Profile', 'Device', 'Setting', 'Measure', 'llmrec', 'Reference', 'Ratio', 'Goal', 'Met']
+
+def _setting(keys:dict) -> str:
+    return ', '.join(f'{k} {int(v):,}' if v.isdigit() and len(v) > 3 else f'{k} {v}' for k, v in keys.items()) or MISSING
+
+def _fmt(x, spec:str, suffix:str='') -> str: return MISSING if x is None or pd.isna(x) else format(x, spec) + suffix
+
+def efficiency_table(bench:pd.DataFrame, # tidy rows of results/bench.csv
+                     goals:dict=EFFICIENCY_GOALS) -> pd.DataFrame:
+    "One row per measured setting of each efficiency benchmark: llmrec, the reference, their ratio, the goal and whether it is met."
+    from llmrec.bench import bench_profile, parse_profile
+    g, rows = goals, []
+    v = dict(zip(bench[BENCH_COLUMNS[:5]].itertuples(index=False, name=None), bench.value))
+    get = lambda *k: v.get(k, np.nan)
+    of = lambda bm, system, metric: [(p, d, x) for (b, s, p, d, m), x in v.items() if (b, s, m) == (bm, system, metric)]
+    def add(bm, prof, dev, measure, ours, ref=MISSING, ratio=MISSING, goal=MISSING, met=None):
+        word, keys = parse_profile(prof)
+        rows.append({'Benchmark': bm, 'Profile': word, 'Device': dev, 'Setting': _setting(keys), 'Measure': measure,
+                     'llmrec': ours, 'Reference': ref, 'Ratio': ratio, 'Goal': goal,
+                     'Met': MISSING if met is None or ratio == MISSING and goal == MISSING else 'met' if met else 'missed'})
+    ok = lambda *xs: not any(pd.isna(x) for x in xs)
+    for p, d, ours in of('encode', 'llmrec', 'items_per_s'):
+        st = get('encode', 'sentence-transformers', p, d, 'items_per_s')
+        add('encode', p, d, 'items/s', _fmt(ours, ',.0f'), _fmt(st, ',.0f', ' (sentence-transformers)'),
+            _fmt(ours / st, '.2f', ' ×'), f"≥ {g['encode_speedup']:.1f} ×", ours / st >= g['encode_speedup'] if ok(st) else None)
+        pf, peak, h200 = get('encode', 'llmrec', p, d, 'peak_fraction'), get('encode', 'peak', p, d, 'items_per_s'), d.startswith('h200')
+        if ok(pf):
+            add('encode', p, d, 'items/s against the bf16 peak', _fmt(ours, ',.0f'), _fmt(peak, ',.0f', ' (peak)'),
+                _fmt(100 * pf, '.1f', ' %'), f"≥ {100 * g['encode_peak']:.0f} %" if h200 else MISSING,
+                pf >= g['encode_peak'] if h200 else None)
+    recbole = {parse_profile(p)[1].get('dataset') for p, _, _ in of('train', 'recbole', 's_per_epoch')}
+    for p, d, ours in of('train', 'llmrec', 's_per_epoch'):
+        word, k = parse_profile(p)
+        if k.get('model') != 'llmrec' or k.get('dataset') not in recbole: continue
+        ref = get('train', 'recbole', bench_profile(word, dataset=k['dataset'], model='sasrec'), d, 's_per_epoch')
+        add('train', p, d, 's/epoch', _fmt(ours, '.2f'), _fmt(ref, '.2f', ' (RecBole SASRec)'), _fmt(ours / ref, '.3f', ' ×'),
+            f"≤ {g['train_ratio']:.1f} ×", ours / ref <= g['train_ratio'] if ok(ref) else None)
+    for p, d, ours in of('rank', 'llmrec', 'users_per_s'):
+        k = parse_profile(p)[1]
+        pf, peak = get('rank', 'llmrec', p, d, 'peak_fraction'), get('rank', 'peak', p, d, 'users_per_s')
+        goal = d.startswith('h200') and k.get('n_items') == str(g['rank_items'])
+        add('rank', p, d, 'users/s', _fmt(ours, ',.0f'), _fmt(peak, ',.0f', ' (peak)'), _fmt(100 * pf, '.1f', ' %'),
+            f"≥ {100 * g['rank_peak']:.0f} %" if goal else MISSING, pf >= g['rank_peak'] if goal and ok(pf) else None)
+    for p, d, p50 in of('recommend', 'llmrec', 'p50_ms'):
+        k = parse_profile(p)[1]
+        goal = d == 'cpu' and k.get('n_items') == str(g['recommend_items']) and 'feedback' not in k
+        add('recommend', p, d, 'p50 / p99 ms', f"{p50:.2f} / {_fmt(get('recommend', 'llmrec', p, d, 'p99_ms'), '.2f')}",
+            goal=f"p50 ≤ {g['recommend_p50_ms']:g} ms" if goal else MISSING, met=p50 <= g['recommend_p50_ms'] if goal else None)
+    for p, d, x in of('generate', 'llmrec', 'tokens_per_s'): add('generate', p, d, 'tokens/s', _fmt(x, ',.0f'))
+    for p, d, x in of('generate', 'llmrec', 'constrained_ratio'):
+        add('generate', p, d, 'constrained / free decoding time', _fmt(x, '.2f', ' ×'),
+            goal=f"≤ {g['generate_constrained']:g} ×", met=x <= g['generate_constrained'])
+    for p, d, x in of('pipeline', 'llmrec', 'wall_s'):
+        word, k = parse_profile(p)
+        if 'stage' in k: continue  # per-stage rows: in results/bench.csv, not in this table
+        what, limit = (('dvc repro', g['pipeline_repro_s']) if not k else
+                       ('make test', g['pipeline_test_s']) if k.get('command') == 'make-test' else (k.get('command', '?'), None))
+        rss = get('pipeline', 'llmrec', p, d, 'peak_rss_mb')
+        add('pipeline', p, d, f'{what}: wall s' + (' (peak RSS MB)' if ok(rss) else ''),
+            _fmt(x, ',.0f') + (f' ({rss:,.0f})' if ok(rss) else ''), goal=f'≤ {limit:,.0f} s' if limit and word == 'demo' else MISSING,
+            met=x <= limit if limit and word == 'demo' else None)
+    return pd.DataFrame(rows, columns=EFFICIENCY_COLUMNS)
+
+def scaling_figure(bench:pd.DataFrame, # tidy rows of results/bench.csv
+                   ax=None):
+    "Log-log wall seconds against size per scaling step, profile and device, with the fitted line; the exponent in the legend."
+    import matplotlib.pyplot as plt
+    from llmrec.bench import parse_profile, scaling_exponents
+    ex = scaling_exponents(bench)
+    own = ax is None
+    if own: _, ax = plt.subplots(figsize=(6.5, 3.6 if len(ex) else 0.8), layout='constrained')
+    if ex.empty: ax.text(0.5, 0.5, 'no scaling rows yet', ha='center', va='center', transform=ax.transAxes); ax.set_axis_off()
+    else:
+        s = bench[(bench.benchmark == 'scaling') & (bench.metric == 'wall_s')]
+        pts = [(k, w, d, t) for (w, k), d, t in zip(map(parse_profile, s.profile), s.device, s.value)]
+        for r in ex.itertuples():
+            x, y = np.array(sorted((int(k[r.size]), t) for k, w, d, t in pts if (k.get('step'), w, d) == (r.step, r.profile, r.device))).T
+            line, = ax.plot(x, y, 'o', label=f'{r.step} vs {r.size} ({r.device}, {r.profile}): exponent {r.exponent:.2f}')
+            xs = np.geomspace(x.min(), x.max(), 20)
+            ax.plot(xs, np.exp(r.intercept) * xs ** r.exponent, '-', lw=1, color=line.get_color())
+        ax.set(xscale='log', yscale='log', xlabel='size (items or users, as in the legend)', ylabel='wall seconds')
+        if own: ax.figure.legend(fontsize='small', frameon=False, loc='outside lower center', ncols=2)
+        else: ax.legend(fontsize='small', frameon=False)
+    return ax.figure
 
 # %% ../nbs/90_paper.ipynb #c1a5a62a
 INTERACT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value', 'turn']

@@ -1,8 +1,8 @@
 """The paper renders offline from results, and every number in its tables agrees with the CSV it was computed from.
 
 The real `paper/paper.qmd` is rendered (with our renderer, not Quarto) in a temporary root holding small fake
-`results/ranking.csv`, `results/align-goals-paper.csv`, `results/crosscheck.csv`, `results/bench.csv` and
-`data/<dataset>/stats.json`; the HTML tables are parsed back and each cell is compared with a mean and standard
+`results/ranking.csv`, `results/align-goals-paper.csv`, `results/crosscheck.csv`, `results/bench-detail.csv` (raw
+timings), `results/bench.csv` (tidy timings) and `data/<dataset>/stats.json`; the HTML tables are parsed back and each cell is compared with a mean and standard
 deviation recomputed here with the `statistics` module (independent of `llmrec.paper`). The checkers are shown to fail
 on a mutated CSV, so a paper that disagrees with its results cannot pass.
 """
@@ -26,6 +26,18 @@ RUNS = [('ml-100k', 'pop', 'paper', [0, 1, 2]), ('ml-100k', 'bpr', 'paper', [0, 
         ('amazon-scientific', 'pop', 'demo', [0]), ('ibm-articles', 'pop', 'demo', [0])]
 BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
 FAKE_P = 0.0123   # the goal file's p-value (a paired test over users needs per-user files the fake root lacks)
+# tidy timings (results/bench.csv): (benchmark, system, profile, device, metric, value)
+TIDY_BENCH = [('encode', 'llmrec', 'demo model=minilm texts=items', 'cpu', 'items_per_s', 185.0),
+              ('encode', 'sentence-transformers', 'demo model=minilm texts=items', 'cpu', 'items_per_s', 160.0),
+              ('train', 'llmrec', 'demo dataset=ml-100k model=llmrec', 'cpu', 's_per_epoch', 12.5),
+              ('train', 'recbole', 'demo dataset=ml-100k model=sasrec', 'cpu', 's_per_epoch', 500.0),
+              ('rank', 'llmrec', 'paper n_items=1000000', 'h200', 'users_per_s', 120000.0),
+              ('rank', 'llmrec', 'paper n_items=1000000', 'h200', 'peak_fraction', 0.35),
+              ('rank', 'peak', 'paper n_items=1000000', 'h200', 'users_per_s', 120000.0 / 0.35),
+              ('recommend', 'llmrec', 'demo dataset=synthetic n_items=5000', 'cpu', 'p50_ms', 4.25),
+              ('recommend', 'llmrec', 'demo dataset=synthetic n_items=5000', 'cpu', 'p99_ms', 7.5),
+              ('pipeline', 'llmrec', 'demo', 'cpu', 'wall_s', 950.0)] + \
+             [('scaling', 'llmrec', f'demo step=rank n_users=1000 n_items={n}', 'cpu', 'wall_s', 2e-5 * n) for n in (2000, 20000, 200000)]
 
 
 def write_fake_results(root: Path) -> list[dict]:
@@ -48,7 +60,9 @@ def write_fake_results(root: Path) -> list[dict]:
                                 ('sentence-transformers', 'items_per_s', 800.0))]
     bench += [{'benchmark': 'train-sasrec-amazon-beauty-p5', 'system': 'llmrec', 'profile': 'paper', 'device': 'GPU-X',
                'metric': 's_per_epoch', 'value': 2.125}]
-    write_csv(bench, root/'results'/'bench.csv', ['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
+    write_csv(bench, root/'results'/'bench-detail.csv', ['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
+    write_csv([dict(zip(['benchmark', 'system', 'profile', 'device', 'metric', 'value'], r)) for r in TIDY_BENCH],
+              root/'results'/'bench.csv', ['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
     for d, (u, i, n) in STATS.items():
         (root/'data'/d).mkdir(parents=True, exist_ok=True)
         (root/'data'/d/'stats.json').write_text(json.dumps(
@@ -276,6 +290,30 @@ def test_main_baseline_and_other_tables_agree_with_results(rendered):
     assert f"llmrec’s NDCG@10 is {float(g['ratio']):.3f} × that of {g['best_baseline']}" in text
     assert 'Runs with fewer seeds than the rest: sasrec-bce on amazon-beauty-p5 (2 of 3 seeds)' in text
     assert 'sasrec HR@10 on ml-100k (-10.3 %)' in text   # the cross-check outside ±10 %, in the Limitations
+
+
+def test_efficiency_table_reads_the_tidy_bench_csv(rendered):
+    "Issue 9: each efficiency row's ratio, goal and verdict are recomputed here from the fake results/bench.csv."
+    root, _, paths = rendered
+    tables = html_tables(paths['html'].read_text())
+    head, *body = tables['tbl-efficiency']
+    assert head == ['Benchmark', 'Profile', 'Device', 'Setting', 'Measure', 'llmrec', 'Reference', 'Ratio', 'Goal', 'Met']
+    got = {r[0]: dict(zip(head, r)) for r in body}
+    assert set(got) == {'encode', 'train', 'rank', 'recommend', 'pipeline'}, body
+    v = {(b, s, m): x for b, s, _, _, m, x in TIDY_BENCH}
+    enc = v['encode', 'llmrec', 'items_per_s'] / v['encode', 'sentence-transformers', 'items_per_s']
+    assert (got['encode']['Ratio'], got['encode']['Met']) == (f'{enc:.2f} ×', 'met' if enc >= 1.0 else 'missed')
+    tr = v['train', 'llmrec', 's_per_epoch'] / v['train', 'recbole', 's_per_epoch']
+    assert (got['train']['Ratio'], got['train']['Met'], got['train']['Setting']) == (f'{tr:.3f} ×', 'met', 'dataset ml-100k, model llmrec')
+    assert (got['rank']['Ratio'], got['rank']['Met'], got['rank']['Device']) == ('35.0 %', 'met', 'h200')
+    assert got['rank']['Reference'] == f"{v['rank', 'peak', 'users_per_s']:,.0f} (peak)"
+    assert (got['recommend']['llmrec'], got['recommend']['Met']) == ('4.25 / 7.50', 'met')
+    assert (got['pipeline']['llmrec'], got['pipeline']['Met']) == ('950', 'missed')   # goal: <= 900 s
+    text = html_text(paths['html'].read_text())
+    assert 'The fitted exponents are 1.00 for rank against n_items (cpu, demo)' in text   # wall_s = 2e-5 * n exactly
+    assert '4 of the 5 rows with a goal meet it; missed: pipeline (demo, cpu: dvc repro: wall s 950, goal ≤ 900 s).' in text
+    assert re.search(r'Efficiency goals not met \( Table \d+ \): pipeline \(demo, cpu\)\.', text)
+    assert 'id="fig-scaling"' in paths['html'].read_text()
 
 
 def test_text_numbers_and_outputs(rendered):

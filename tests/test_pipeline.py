@@ -17,10 +17,10 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, proj / name, ignore=shutil.ignore_patterns('_output', '__pycache__', '*.pyc'))
     shutil.copy(ROOT / 'settings.ini', proj / 'settings.ini')
-    # The skeleton's path (prepare -> baselines -> evaluate -> paper); encode and align have their own tests and
-    # cost minutes of CPU here, so they are cut from this copy of the pipeline.
+    # The skeleton's path (prepare -> baselines -> evaluate -> bench -> paper); encode, align and the scaling benchmark
+    # (which loads the encoder) have their own tests and cost minutes of CPU here, so they are cut from this copy.
     pipeline = yaml.safe_load((ROOT / 'dvc.yaml').read_text())
-    for stage in ('encode', 'bench-encode', 'align', 'generate', 'interact'): pipeline['stages'].pop(stage, None)
+    for stage in ('encode', 'bench-encode', 'bench-scaling', 'align', 'generate', 'interact'): pipeline['stages'].pop(stage, None)
     ev, paper = pipeline['stages']['evaluate'], pipeline['stages']['paper']  # no reasons / interaction without their stages
     ev['cmd'] = ev['cmd'].replace('--reasons-runs results/reasons-runs --reasons-out results/reasons.csv', '')
     ev['cmd'] = ev['cmd'].replace('--interact-runs results/interact-runs --interact-out results/interact.csv', '')
@@ -39,7 +39,7 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     params.setdefault('encode', {})['encoders'] = ['minilm']  # SmolLM2 costs minutes on CPU; 10_encode tests it
     params.setdefault('align', {}).update(max_epochs_cap=1, models=['llmrec', 'llmrec-noalign'])
     params['align'].pop('demo', None)
-    params['bench'] = {'score_sizes': [1000, 4000], 'score_dim': 16, 'min_seconds': 0.05}
+    params['bench'] = {'score_sizes': [1000, 4000], 'score_dim': 16, 'min_seconds': 0.05, 'latency_items': 300, 'latency_calls': 10}
     (proj / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     (proj / '_offline').mkdir()
     (proj / '_offline' / 'sitecustomize.py').write_text(NO_NETWORK)
