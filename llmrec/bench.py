@@ -312,6 +312,9 @@ BENCH_RULES = (
     BenchRule(r'generate-(?P<dataset>.+)', 'generate', {'llmrec': 'llmrec', 'llmrec-scratch': 'llmrec'},
               {'tokens_per_s': 'tokens_per_s', r'tokens_per_s_batch(?P<batch>\d+)': 'tokens_per_s',
                'constrained_ratio': 'constrained_ratio'}, system_key='model'),
+    # generative retrieval (nbs/35_lm): beam-search tokens/s with and without the trie, and the trie's time ratio
+    BenchRule(r'genret-(?P<dataset>.+)', 'generate', {'llmrec-genret': 'llmrec', 'llmrec-genret-notrie': 'llmrec'},
+              {'tokens_per_s': 'tokens_per_s', 'constrained_ratio': 'constrained_ratio'}, system_key='model'),
 )
 
 def normalise_device(label:str) -> str|None:

@@ -324,6 +324,8 @@ class Recommender:
         self.popularity = torch.from_numpy(np.log1p(counts) / max(np.log1p(counts).max(), 1e-9)).float()  # (n_items,) in [0, 1]
         self.titles = data.items.sort_values('item_idx')['title'].fillna('').astype(str).to_numpy()
         self._text_cache = {}
+        if model.prior_weight is not None:  # the text prior's item side, normalised once (not on every call)
+            with torch.no_grad(): self._text_unit = F.normalize(model.item_tower.text_vectors[1:], dim=-1)  # (n_items, d_text)
 
     @classmethod
     def load(cls, run_dir, # the align stage's per-user folder, holding recommender.safetensors / .json
@@ -397,8 +399,9 @@ class Recommender:
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if self.model.prior_weight is not None and users is not None:
-            s = s / self.model.temperature + self.model.prior(torch.as_tensor(users), split)
+        if self.model.prior_weight is not None and users is not None:  # = model.prior(users, split), cached item side
+            p = F.normalize(self.model.user_tower.profiles(torch.as_tensor(users), split), dim=-1)  # (B, d_text)
+            s = s / self.model.temperature + F.softplus(self.model.prior_weight) * (p @ self._text_unit.T)
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)

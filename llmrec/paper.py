@@ -22,9 +22,9 @@ __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', '
            'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps',
            'published_table', 'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table',
            'ablations_not_lower', 'encode_bench_table', 'train_bench_table', 'efficiency_table', 'scaling_figure',
-           'interact_table', 'interact_figure', 'reason_examples', 'parse_qmd', 'execute_chunks', 'assemble_markdown',
-           'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc', 'markdown_to_html', 'markdown_to_pdf',
-           'render_paper']
+           'interact_table', 'interact_figure', 'reason_examples', 'genret_table', 'parse_qmd', 'execute_chunks',
+           'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
+           'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
@@ -550,24 +550,42 @@ def interact_figure(inter:pd.DataFrame, profile:str='paper', metric:str='HR@10')
     return fig
 
 # %% ../nbs/90_paper.ipynb #805197de
-def reason_examples(root, # the project folder (data/ and models/ below it)
-                    n:int=2, profiles=('paper', 'demo'), dataset:str='amazon-musical-instruments') -> pd.DataFrame:
-    "The first `n` test references of the generate stage's output (the first profile that has one): item, model, reason."
+def reason_examples(root, # the project folder (data/, results/ and models/ below it)
+                    n:int=3, profiles=('paper', 'demo'), dataset:str='amazon-musical-instruments') -> pd.DataFrame:
+    """The first `n` test references by user index (a fixed rule, `generate.examples`) with each model's reason: the user's
+    last training items, the item, the reason and the user's own sentence. Source: the committed example texts of a
+    profile (`results/reason-examples/<profile>.csv`), else the generate stage's output, first profile found."""
     from llmrec.data import load_recdata
     from llmrec.generate import GENERATE_DEFAULTS, examples, reason_data
     root = Path(root)
-    cols = ['Example', 'Item', 'Model', 'Reason']
-    src = next((root / 'models' / p / dataset / 'generate' / 'reasons.csv' for p in profiles
-                if (root / 'models' / p / dataset / 'generate' / 'reasons.csv').exists()), None)
+    cols = ['Example', 'History (last 3)', 'Item', 'Model', 'Reason']
+    cands = [root / 'results' / 'reason-examples' / f'{p}.csv' for p in profiles] + \
+            [root / 'models' / p / dataset / 'generate' / 'reasons.csv' for p in profiles]
+    src = next((c for c in cands if c.exists()), None)
     if src is None or not (root / 'data' / dataset / 'stats.json').exists(): return pd.DataFrame(columns=cols)
     data = load_recdata(root / 'data' / dataset)
     rd = reason_data(data, GENERATE_DEFAULTS['item_keywords'], GENERATE_DEFAULTS['item_tokens'])
-    ex = examples(pd.read_csv(src, keep_default_na=False), data, rd, n=n)
+    ex = examples(pd.read_csv(src, keep_default_na=False), data, rd, n=n, history_items=3)
     rows = []
-    for k, (item, g) in enumerate(ex.groupby('item', sort=False), 1):
-        rows += [{'Example': str(k), 'Item': item, 'Model': m, 'Reason': r} for m, r in zip(g.model, g.reason)]
-        rows.append({'Example': str(k), 'Item': item, 'Model': 'reference (the user\'s review)', 'Reason': g.reference.iloc[0]})
+    for k, ((item, hist), g) in enumerate(ex.groupby(['item', 'history'], sort=False), 1):
+        rows += [{'Example': str(k), 'History (last 3)': hist, 'Item': item, 'Model': m, 'Reason': r} for m, r in zip(g.model, g.reason)]
+        rows.append({'Example': str(k), 'History (last 3)': hist, 'Item': item, 'Model': "reference (the user's review)",
+                     'Reason': g.reference.iloc[0]})
     return pd.DataFrame(rows, columns=cols)
+
+def genret_table(root, # the project folder
+                 metrics=('HR@10', 'NDCG@10', 'valid_item_rate')) -> pd.DataFrame:
+    "Generative retrieval (`results/genret-runs/<profile>/<dataset>/genret.csv`): one row per dataset, profile and list."
+    files = sorted(Path(root, 'results', 'genret-runs').glob('*/*/genret.csv'))
+    cols = ['Dataset', 'Profile', 'List', *metrics]
+    if not files: return pd.DataFrame(columns=cols)
+    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    df = df[df.metric.isin(metrics)].pivot_table(index=['dataset', 'profile', 'model'], columns='metric', values='value', sort=False)
+    label = {'llmrec-aligned': 'aligned ranking (full scoring)', 'llmrec-genret': 'generated titles, trie',
+             'llmrec-genret-notrie': 'generated titles, no trie'}
+    out = [{'Dataset': d, 'Profile': p, 'List': label.get(m, m), **{k: f'{r[k]:.4f}' for k in metrics}}
+           for (d, p, m), r in df.iterrows()]
+    return pd.DataFrame(out, columns=cols)
 
 # %% ../nbs/90_paper.ipynb #d56b9816
 _CELL_OPEN = re.compile(r'^(`{3,})\s*\{python(?:[\s,][^}]*)?\}\s*$')

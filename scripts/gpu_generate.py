@@ -8,7 +8,15 @@ Here, afterwards (needs sacrebleu / rouge-score, which the device image lacks):
 The learned models' reasons are scored here with the same `reason_metrics` as the stage; retrieval and template do
 not learn and are recomputed here. Files written by `import`:
 results/reasons-runs/paper/amazon-musical-instruments/reasons.csv, models/paper/amazon-musical-instruments/generate/reasons.csv,
-results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret-runs/paper/ml-100k/genret.csv (+ bench rows).
+results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret-runs/paper/ml-100k/genret.csv (+ bench rows),
+results/reason-examples/paper.csv (the texts of the paper's three examples).
+
+Runs of this session: call C of gpu_generate.sh ran out of its 600 s with 4 runs sharing the GPU, and the device tool
+returns at most a fixed number of files, so only genret came back from it; seed 0 (every learned model) and seed 1
+(llmrec only) were rerun alone on the still-warm machine, writing to $HOME and returning one .tgz each:
+    timeout 320 python3 scripts/gpu_generate.py reasons --seed 0 --align $HOME/llmrec-gen/align/amazon-musical-instruments \
+        --out $HOME/gen0 --params $HOME/llmrec-gen/params.yaml; tar czf $OUT/gen0.tgz -C $HOME/gen0 .
+    (seed 1: --models llmrec)
 """
 import argparse, json, sys
 from pathlib import Path
@@ -75,6 +83,11 @@ def import_(a):
     write_csv(out, f'results/reasons-runs/paper/{DS}/reasons.csv')
     cols = ['model', 'seed', 'user_idx', 'item_idx', 'reason', 'reference', 'feature']
     write_csv(pd.concat(texts, ignore_index=True)[cols], f'models/paper/{DS}/generate/reasons.csv')
+    from llmrec.generate import examples
+    picked = examples(pd.concat(texts, ignore_index=True)[cols], data, rd, n=3)  # the paper's fixed rule
+    keep = pd.concat(texts, ignore_index=True)[cols]
+    keep = keep[(keep.seed == 0) & keep.user_idx.isin(set(data.users.set_index('user_id').loc[picked.user].user_idx))]
+    write_csv(keep, 'results/reason-examples/paper.csv')  # small: the texts the paper's example table reads
     extra = [pd.read_csv(f) for f in sorted(src.glob('bench-generate*.csv'))]
     b = pd.concat([pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
     write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')

@@ -217,3 +217,17 @@ def test_widget_callback_without_a_browser(rec):
     assert ui.session.turns == ['no horror'] and 'no Horror' in ui.out.value and ui.box.value == ''
     s = FeedbackSession(rec, rec.data.users.user_id[0], 4)
     assert s.submit('no comedy').constraints == 'no Comedy' and s.submit('no horror').constraints == 'no Comedy, no Horror'
+
+
+def test_cached_text_prior_equals_the_models(served):
+    "Serving normalises the prior's item text vectors once; scores equal the model's own cos / T + prior."
+    root, params = served
+    rec = Recommender.load(root / 'align', params=params, encoder=False)
+    m = rec.model
+    m.prior_weight = torch.nn.Parameter(torch.tensor(0.3))  # the toy model has no prior: give it one
+    r2 = Recommender(m, rec.data, rec.catalogue)
+    u = np.arange(7)
+    base = r2.base_vectors(u)
+    with torch.no_grad():
+        expect = F.normalize(base, dim=-1) @ r2.item_vectors.T / m.temperature + m.prior(torch.as_tensor(u), 'test')
+    assert torch.allclose(r2.scores(u, base), expect, atol=1e-5)
