@@ -569,12 +569,14 @@ def save_served(r:AlignRun, data_dir, vectors_dir, section:dict, params:dict, ou
                 'valid': r.valid, 'test': r.test}, out_dir / f'{SERVED}.json')
 
 def bench_rows(runs:list[AlignRun], dataset:str, profile:str) -> pd.DataFrame:
-    "Timing rows (`train_s`, `epochs`, `s_per_epoch`; means over seeds) per model."
+    "Timing rows (`train_s`, `epochs`, `s_per_epoch`, `s_to_best`; means over seeds) per model."
     out = []
     for name in dict.fromkeys(r.model for r in runs):
         rs = [r for r in runs if r.model == name]
         timings = {'train_s': np.mean([r.train_s for r in rs]), 'epochs': np.mean([r.epochs for r in rs])}
-        if name != 'llmrec-noalign': timings['s_per_epoch'] = np.mean([r.s_per_epoch for r in rs])
+        if name != 'llmrec-noalign':
+            timings['s_per_epoch'] = np.mean([r.s_per_epoch for r in rs])
+            timings['s_to_best'] = np.mean([r.s_per_epoch * r.best_epoch for r in rs])  # training time until the best validation epoch
         out += [(f'train-{name}-{dataset}', 'llmrec', profile, rs[0].device, m, float(v)) for m, v in timings.items()]
     return pd.DataFrame(out, columns=['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
 

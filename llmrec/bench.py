@@ -299,7 +299,7 @@ _LATENCY = dict(systems={'llmrec': 'llmrec'}, metrics={'p50_ms': 'p50_ms', 'p99_
 LATENCY_FEEDBACK_TURNS = 2  # `interact.latency_rows` times `recommend-feedback-*` with two feedback turns
 
 BENCH_RULES = (
-    BenchRule(rf'train-(?P<model>.+)-(?P<dataset>{_DS})', 'train', {'llmrec': 'llmrec'}, {'s_per_epoch': 's_per_epoch'}),
+    BenchRule(rf'train-(?P<model>.+)-(?P<dataset>{_DS})', 'train', {'llmrec': 'llmrec'}, {'s_per_epoch': 's_per_epoch', 's_to_best': 's_to_best'}),
     BenchRule(rf'crosscheck-(?P<model>.+)-(?P<dataset>{_DS})', 'train', {'llmrec': 'llmrec', 'recbole': 'recbole'},
               {'s_per_epoch': 's_per_epoch'}),
     BenchRule(r'encode-(?P<model>.+)-users', 'encode', **_ENCODE, keys={'texts': 'users'}),

@@ -470,8 +470,8 @@ class ReasonSystem(L.LightningModule):
         self.log('train/loss', loss, prog_bar=True, batch_size=len(batch['users']))
         return loss
 
-    def validation_step(self, batch, batch_idx):
-        self.log('val/loss', self(batch), prog_bar=True, batch_size=len(batch['users']))
+    def validation_step(self, batch, batch_idx):  # sync_dist: under DDP every rank sees the same loss (early stopping agrees)
+        self.log('val/loss', self(batch), prog_bar=True, batch_size=len(batch['users']), sync_dist=True)
 
     def on_validation_epoch_end(self):
         if self.trainer.sanity_checking: return

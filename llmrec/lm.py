@@ -258,17 +258,25 @@ class Trie:
             seq = list(seq) + [eos]
             for k in range(len(seq)): self.next.setdefault(tuple(seq[:k]), set()).add(seq[k])
         self.next = {p: sorted(s) for p, s in self.next.items()}
+        self._tensors = {}  # (prefix, device) -> the allowed tokens as an index tensor, built once
     def allowed(self, prefix) -> list[int]: return self.next.get(tuple(prefix), [self.eos])
     def __len__(self): return len(self.next)
 
+    def _allowed_tensor(self, prefix:tuple, device) -> torch.Tensor:
+        key = (prefix, str(device))
+        if key not in self._tensors: self._tensors[key] = torch.tensor(self.allowed(prefix), device=device)
+        return self._tensors[key]
+
     def __call__(self, input_ids:torch.Tensor, scores:torch.Tensor) -> torch.Tensor: # (rows, t) generated ids, (rows, V)
-        "`scores` with -inf on every token that does not continue a name (one device-to-host copy per step)."
-        rows, cols = [], []
-        for r, prefix in enumerate(input_ids.tolist()):
-            nxt = self.allowed(prefix); rows += [r] * len(nxt); cols += nxt
-        mask = torch.full_like(scores, float('-inf'))
-        mask[torch.tensor(rows, device=scores.device), torch.tensor(cols, device=scores.device)] = 0
-        return scores + mask
+        "`scores`, in place, with -inf on every token that does not continue a name (one device-to-host copy per step)."
+        groups = {}  # rows sharing a prefix (at the first step: all of them) are handled by one indexing operation
+        for r, prefix in enumerate(map(tuple, input_ids.tolist())): groups.setdefault(prefix, []).append(r)
+        idx = [(torch.tensor(rows, device=scores.device)[:, None], self._allowed_tensor(prefix, scores.device)[None, :])
+               for prefix, rows in groups.items()]
+        kept = [scores[r, c] for r, c in idx]  # the allowed scores, then everything else to -inf (no second (rows, V) tensor)
+        scores.fill_(float('-inf'))
+        for (r, c), v in zip(idx, kept): scores[r, c] = v
+        return scores
 
 # %% ../nbs/35_lm.ipynb #b3bac8b8
 @torch.no_grad()

@@ -16,14 +16,14 @@ from .config import DATASETS, OFFLINE_ENV, LlmrecError, atomic_write
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'GOAL_COLUMNS', 'CROSSCHECK_COLUMNS',
            'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'EFFICIENCY_GOALS',
-           'EFFICIENCY_COLUMNS', 'INTERACT_COLUMNS', 'INTERACT_ORDER', 'KIND_NAMES', 'paper_root', 'load_ranking',
-           'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model', 'missing_results', 'words',
-           'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark',
-           'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps',
-           'published_table', 'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table',
-           'ablations_not_lower', 'encode_bench_table', 'train_bench_table', 'efficiency_table', 'scaling_figure',
-           'interact_table', 'interact_figure', 'reason_examples', 'genret_table', 'parse_qmd', 'execute_chunks',
-           'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
+           'EFFICIENCY_COLUMNS', 'NOT_LIKE_FOR_LIKE', 'INTERACT_COLUMNS', 'INTERACT_ORDER', 'KIND_NAMES', 'paper_root',
+           'load_ranking', 'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model', 'missing_results',
+           'words', 'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm',
+           'sig_mark', 'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table',
+           'seed_gaps', 'published_table', 'published_ratio', 'crosscheck_table', 'crosscheck_outside',
+           'ablation_table', 'ablations_not_lower', 'encode_bench_table', 'train_bench_table', 'efficiency_table',
+           'scaling_figure', 'interact_table', 'interact_figure', 'reason_examples', 'genret_table', 'parse_qmd',
+           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
            'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
@@ -428,6 +428,10 @@ def _setting(keys:dict) -> str:
 
 def _fmt(x, spec:str, suffix:str='') -> str: return MISSING if x is None or pd.isna(x) else format(x, spec) + suffix
 
+# SentenceTransformer's SmolLM2 path does not compute llmrec's vectors (max |diff| 1.05 on the same texts, second
+# session's check: it goes through a different pooling/template path), so its items/s is no like-for-like reference
+NOT_LIKE_FOR_LIKE = ('smollm2',)
+
 def efficiency_table(bench:pd.DataFrame, # tidy rows of results/bench.csv
                      goals:dict=EFFICIENCY_GOALS) -> pd.DataFrame:
     "One row per measured setting of each efficiency benchmark: llmrec, the reference, their ratio, the goal and whether it is met."
@@ -444,6 +448,7 @@ def efficiency_table(bench:pd.DataFrame, # tidy rows of results/bench.csv
     ok = lambda *xs: not any(pd.isna(x) for x in xs)
     for p, d, ours in of('encode', 'llmrec', 'items_per_s'):
         st = get('encode', 'sentence-transformers', p, d, 'items_per_s')
+        if parse_profile(p)[1].get('model') in NOT_LIKE_FOR_LIKE: st = np.nan  # no ratio claimed (see the constant)
         add('encode', p, d, 'items/s', _fmt(ours, ',.0f'), _fmt(st, ',.0f', ' (sentence-transformers)'),
             _fmt(ours / st, '.2f', ' ×'), f"≥ {g['encode_speedup']:.1f} ×", ours / st >= g['encode_speedup'] if ok(st) else None)
         pf, peak, h200 = get('encode', 'llmrec', p, d, 'peak_fraction'), get('encode', 'peak', p, d, 'items_per_s'), d.startswith('h200')
@@ -456,8 +461,11 @@ def efficiency_table(bench:pd.DataFrame, # tidy rows of results/bench.csv
         word, k = parse_profile(p)
         if k.get('model') != 'llmrec' or k.get('dataset') not in recbole: continue
         ref = get('train', 'recbole', bench_profile(word, dataset=k['dataset'], model='sasrec'), d, 's_per_epoch')
+        # the goal also asks for equal or better NDCG@10, which is not a timing: the paper's text checks it (Met: –)
         add('train', p, d, 's/epoch', _fmt(ours, '.2f'), _fmt(ref, '.2f', ' (RecBole SASRec)'), _fmt(ours / ref, '.3f', ' ×'),
-            f"≤ {g['train_ratio']:.1f} ×", ours / ref <= g['train_ratio'] if ok(ref) else None)
+            f"≤ {g['train_ratio']:.1f} × at ≥ NDCG@10", None)
+        best = get('train', 'llmrec', p, d, 's_to_best')  # RecBole's time to its best epoch was not recorded
+        if ok(best): add('train', p, d, 's to the best validation epoch', _fmt(best, '.2f'))
     for p, d, ours in of('rank', 'llmrec', 'users_per_s'):
         k = parse_profile(p)[1]
         pf, peak = get('rank', 'llmrec', p, d, 'peak_fraction'), get('rank', 'peak', p, d, 'users_per_s')

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from llmrec.config import DATASETS, LlmrecError
-from llmrec.paper import PUBLISHED_BEAUTY, RANKING_METRICS, render_paper
+from llmrec.paper import MISSING, PUBLISHED_BEAUTY, RANKING_METRICS, render_paper
 
 REPO = Path(__file__).resolve().parents[1]
 QMD = REPO/'paper'/'paper.qmd'
@@ -304,14 +304,15 @@ def test_efficiency_table_reads_the_tidy_bench_csv(rendered):
     enc = v['encode', 'llmrec', 'items_per_s'] / v['encode', 'sentence-transformers', 'items_per_s']
     assert (got['encode']['Ratio'], got['encode']['Met']) == (f'{enc:.2f} ×', 'met' if enc >= 1.0 else 'missed')
     tr = v['train', 'llmrec', 's_per_epoch'] / v['train', 'recbole', 's_per_epoch']
-    assert (got['train']['Ratio'], got['train']['Met'], got['train']['Setting']) == (f'{tr:.3f} ×', 'met', 'dataset ml-100k, model llmrec')
+    # the training goal's quality half (NDCG@10) is not a timing: the table leaves the verdict to the text
+    assert (got['train']['Ratio'], got['train']['Met'], got['train']['Setting']) == (f'{tr:.3f} ×', MISSING, 'dataset ml-100k, model llmrec')
     assert (got['rank']['Ratio'], got['rank']['Met'], got['rank']['Device']) == ('35.0 %', 'met', 'h200')
     assert got['rank']['Reference'] == f"{v['rank', 'peak', 'users_per_s']:,.0f} (peak)"
     assert (got['recommend']['llmrec'], got['recommend']['Met']) == ('4.25 / 7.50', 'met')
     assert (got['pipeline']['llmrec'], got['pipeline']['Met']) == ('950', 'missed')   # goal: <= 900 s
     text = html_text(paths['html'].read_text())
     assert 'The fitted exponents are 1.00 for rank against n_items (cpu, demo)' in text   # wall_s = 2e-5 * n exactly
-    assert '4 of the 5 rows with a goal meet it; missed: pipeline (demo, cpu: dvc repro: wall s 950, goal ≤ 900 s).' in text
+    assert '3 of the 4 rows with a goal meet it; missed: pipeline (demo, cpu: dvc repro: wall s 950, goal ≤ 900 s).' in text
     assert re.search(r'Efficiency goals not met \( Table \d+ \): pipeline \(demo, cpu\)\.', text)
     assert 'id="fig-scaling"' in paths['html'].read_text()
 
