@@ -314,10 +314,10 @@ def genret_records(tok, data:RecData, names:list[str], model, hp:dict) -> tuple[
 
 # %% ../nbs/35_lm.ipynb #6edc76e7
 def decode_lists(model:SoftPromptLM, tok, records:LMRecords, name_index:dict, hp:dict, trie:Trie|None,
-                 progress:bool=False) -> tuple[list[list[int]], float, int, float]:
-    "Per record: decoded item indices, best first; the share of decoded names that are items; tokens; seconds."
+                 progress:bool=False) -> tuple[list[list[int]], float, int, float, list[list[str]]]:
+    "Per record: decoded item indices, best first; the share of decoded names that are items; tokens; seconds; the top-k texts."
     dev = next(model.parameters()).device
-    lists, valid, total, n_tokens = [], 0, 0, 0
+    lists, valid, total, n_tokens, raw = [], 0, 0, 0, []
     t0 = time.perf_counter()
     for s in tqdm(range(0, len(records), hp['gen_batch_size']), desc='genret', disable=not progress, leave=False):
         b = records.collate(list(range(s, min(s + hp['gen_batch_size'], len(records)))))
@@ -328,9 +328,9 @@ def decode_lists(model:SoftPromptLM, tok, records:LMRecords, name_index:dict, hp
             got = texts[r * hp['beams']:(r + 1) * hp['beams']]
             items = [name_index[t] for t in got if t in name_index]
             valid += sum(t in name_index for t in got[:hp['k']]); total += min(hp['k'], len(got))
-            lists.append(list(dict.fromkeys(items)))
+            lists.append(list(dict.fromkeys(items))); raw.append(got[:hp['k']])
     if dev.type == 'cuda': torch.cuda.synchronize()
-    return lists, valid / max(total, 1), n_tokens, time.perf_counter() - t0
+    return lists, valid / max(total, 1), n_tokens, time.perf_counter() - t0, raw
 
 def list_scorer(users:np.ndarray, lists:list[list[int]], n_items:int):
     "A `score_fn` for `evaluate_scorer`: decoded items score by their order, every other item -inf."
@@ -344,8 +344,8 @@ def list_scorer(users:np.ndarray, lists:list[list[int]], n_items:int):
 def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
                align_dir, # the align stage's served model folder
                out_csv, # results rows
-               params:dict, # `load_params()` output with sections `genret`, `interact`, `align`, `encode`
-               bench_csv=None, lists_out=None) -> pd.DataFrame: # lists_out: optional CSV of the decoded lists
+               params:dict, # `load_params()` output with sections `generate` (its `genret` block), `interact`, `align`, `encode`
+               bench_csv=None, lists_out=None) -> pd.DataFrame: # lists_out: optional CSV of the decoded lists and texts
     "Stage `genret@<dataset>`: generative retrieval with a fine-tuned LM, under a trie and without, vs the aligned ranking."
     from llmrec.interact import Recommender
     hp, run, profile = params['generate']['genret'], params['run'], params['profile']
@@ -370,12 +370,13 @@ def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
     index = {n: i for i, n in enumerate(names)}
     rows, bench, lists_df = [], [], []
     for model_name, constraint in (('llmrec-genret', trie), ('llmrec-genret-notrie', None)):
-        lists, valid_rate, n_tok, secs = decode_lists(model, tok, test, index, hp, constraint, hp['progress_bar'])
+        lists, valid_rate, n_tok, secs, texts = decode_lists(model, tok, test, index, hp, constraint, hp['progress_bar'])
         per_user = evaluate_scorer(list_scorer(users, lists, data.n_items), data, 'test', users=users, progress=False)
         rows.append(metrics_rows(per_user, data.name, model_name, profile, seed))
         rows.append(pd.DataFrame([(data.name, model_name, profile, seed, 'valid_item_rate', valid_rate)], columns=rows[-1].columns))
         bench.append((model_name, 'tokens_per_s', n_tok / max(secs, 1e-9)))
-        lists_df.append(pd.DataFrame({'model': model_name, 'user_idx': users, 'items': [' '.join(map(str, l[:hp['k']])) for l in lists]}))
+        lists_df.append(pd.DataFrame({'model': model_name, 'user_idx': users, 'items': [' '.join(map(str, l[:hp['k']])) for l in lists],
+                                      'texts': [' | '.join(t) for t in texts]}))  # what was written, valid or not
         print(f'genret {data.name} {model_name}: valid-item rate {valid_rate:.3f}, '
               f"NDCG@10 {per_user['NDCG@10'].mean():.4f}, {secs:.1f} s", file=sys.stderr)
     aligned = evaluate_scorer(lambda u: rec.scores(u.numpy(), rec.base_vectors(u.numpy(), 'test')), data, 'test',
@@ -386,7 +387,7 @@ def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
     sub = LMRecords(test.users[:hp['bench_users']], None, test.prompts[:hp['bench_users']], test.targets[:hp['bench_users']])
     timing = {}
     for label, constraint in (('unconstrained', None), ('constrained', trie), ('unconstrained', None), ('constrained', trie)):
-        timing[label] = decode_lists(model, tok, sub, index, hp, constraint)[2:]  # (tokens, seconds); second pass of each: warm
+        timing[label] = decode_lists(model, tok, sub, index, hp, constraint)[2:4]  # (tokens, seconds); second pass of each: warm
     (nc, tc), (nu, tu) = timing['constrained'], timing['unconstrained']
     bench.append(('llmrec-genret', 'constrained_ratio', tc / tu))  # time for the same lists
     bench.append(('llmrec-genret', 'constrained_ratio_per_token', (tc / max(nc, 1)) / (tu / max(nu, 1))))  # free beams may run longer

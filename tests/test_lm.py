@@ -62,6 +62,10 @@ def test_genret_stage(served, tiny, tmp_path):
     lists = pd.read_csv(tmp_path / 'lists.csv', keep_default_na=False)
     got = [int(i) for s in lists[lists.model == 'llmrec-genret']['items'] for i in s.split()]
     assert got and all(0 <= i < 30 for i in got)
+    from llmrec.lm import item_names
+    names = set(item_names(pd.read_parquet(root / 'toy' / 'items.parquet')))
+    written = [t for s in lists[lists.model == 'llmrec-genret']['texts'] for t in s.split(' | ')]
+    assert written and set(written) <= names  # under the trie every written text is a catalogue name
 
 
 def test_generate_with_lm_backbone(tiny, tmp_path):
