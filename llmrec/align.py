@@ -197,13 +197,17 @@ class TwoTower(nn.Module):
             if user_tower.profile_vectors is None or item_tower.text_vectors is None:
                 raise LlmrecError('profile_prior needs both user-text and item text vectors (from the same encoder)')
             self.prior_weight = nn.Parameter(torch.tensor(0.0))  # w = softplus(.) >= 0, starts at log 2
+            # the frozen item text vectors, normalised once (not on every call); rebuilt from them, so not saved
+            self.register_buffer('text_unit', F.normalize(item_tower.text_vectors[1:], dim=-1), persistent=False)  # (n_items, d_text)
 
     def prior(self, users:torch.Tensor, role:str, items:torch.Tensor|None=None) -> torch.Tensor: # (B,), (M,) -> (B, M)
         "The text-space prior w * cos(profile_u, text_i) (zeros without it)."
-        x = self.item_tower.text_vectors[1:] if items is None else self.item_tower.text_vectors[items + 1]  # (M, d_text)
-        if self.prior_weight is None: return torch.zeros(len(users), len(x), device=x.device)
+        if self.prior_weight is None:
+            n = self.item_tower.n_items if items is None else len(items)
+            return torch.zeros(len(users), n, device=self.log_temperature.device)
+        x = self.text_unit if items is None else self.text_unit[items]  # (M, d_text), unit rows
         p = F.normalize(self.user_tower.profiles(users, role), dim=-1)  # (B, d_text)
-        return F.softplus(self.prior_weight) * (p @ F.normalize(x, dim=-1).T)  # (B, M)
+        return F.softplus(self.prior_weight) * (p @ x.T)  # (B, M)
 
     @property
     def temperature(self) -> torch.Tensor: return self.log_temperature.exp().clamp(0.01, 1.0)

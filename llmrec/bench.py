@@ -116,11 +116,8 @@ def synthetic_recommender(n_items:int, # catalogue size
 def bench_recommend(rec, # a `Recommender`
                     calls:int=200, k:int=10, seed:int=0) -> dict: # p50_ms, p99_ms, calls, n_items
     "Milliseconds per `rec.recommend(user, k, reasons=False)` on random known users, after one warm-up call."
-    users = np.random.default_rng(seed).choice(list(rec.user_index), calls)
-    rec.recommend(users[0], k, reasons=False)
-    ms = []
-    for u in users:
-        t0 = time.perf_counter(); rec.recommend(u, k, reasons=False); ms.append(1000 * (time.perf_counter() - t0))
+    from llmrec.interact import recommend_ms
+    ms = recommend_ms(rec, np.random.default_rng(seed).choice(list(rec.user_index), calls), k)
     return {'p50_ms': float(np.percentile(ms, 50)), 'p99_ms': float(np.percentile(ms, 99)), 'calls': calls,
             'n_items': rec.catalogue.n_items}
 

@@ -26,8 +26,8 @@ from .align import FROZEN_KEYS, SERVED, build_two_tower, load_encoded, trim_padd
 __all__ = ['INTERACT_DEFAULTS', 'INTERACT_MODELS', 'NEGATION', 'NEWER', 'OLDER', 'PRICE', 'STOP', 'ALIASES', 'SIM_FIELDS',
            'INTERACT_COLUMNS', 'INTERACT_METRICS', 'read_json', 'item_facets', 'item_years', 'clean_feedback',
            'Catalogue', 'Feedback', 'parse_feedback', 'Turn', 'step', 'Recommendation', 'Recommender',
-           'simulated_feedback', 'simulate', 'tune_rocchio', 'interact_rows', 'latency_rows', 'run_interact',
-           'collect_interact', 'FeedbackSession', 'feedback_widget']
+           'simulated_feedback', 'simulate', 'tune_rocchio', 'interact_rows', 'recommend_ms', 'latency_rows',
+           'run_interact', 'collect_interact', 'FeedbackSession', 'feedback_widget']
 
 # %% ../nbs/40_interact.ipynb #1455d584
 INTERACT_DEFAULTS = {
@@ -324,8 +324,6 @@ class Recommender:
         self.popularity = torch.from_numpy(np.log1p(counts) / max(np.log1p(counts).max(), 1e-9)).float()  # (n_items,) in [0, 1]
         self.titles = data.items.sort_values('item_idx')['title'].fillna('').astype(str).to_numpy()
         self._text_cache = {}
-        if model.prior_weight is not None:  # the text prior's item side, normalised once (not on every call)
-            with torch.no_grad(): self._text_unit = F.normalize(model.item_tower.text_vectors[1:], dim=-1)  # (n_items, d_text)
 
     @classmethod
     def load(cls, run_dir, # the align stage's per-user folder, holding recommender.safetensors / .json
@@ -399,9 +397,8 @@ class Recommender:
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if self.model.prior_weight is not None and users is not None:  # = model.prior(users, split), cached item side
-            p = F.normalize(self.model.user_tower.profiles(torch.as_tensor(users), split), dim=-1)  # (B, d_text)
-            s = s / self.model.temperature + F.softplus(self.model.prior_weight) * (p @ self._text_unit.T)
+        if self.model.prior_weight is not None and users is not None:
+            s = s / self.model.temperature + self.model.prior(torch.as_tensor(users), split)
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)
@@ -581,6 +578,15 @@ def interact_rows(frames:list[pd.DataFrame], rates:list[float], dataset:str, mod
         if t: out.append(pd.DataFrame([[dataset, model, profile, seed, 'feedback_rate', rates[t - 1], t]], columns=INTERACT_COLUMNS))
     return pd.concat(out, ignore_index=True)[INTERACT_COLUMNS]
 
+def recommend_ms(rec:Recommender, users, k:int=10, feedback=lambda c: ()) -> list[float]: # feedback: call number -> turns
+    "Milliseconds of each `rec.recommend(user, k, feedback(c), reasons=False)`, after one warm-up call."
+    rec.recommend(users[0], k, feedback(0), reasons=False)
+    ms = []
+    for c, u in enumerate(users):
+        rec._text_cache.clear()  # every call encodes its feedback, as for a person typing new text
+        t0 = time.perf_counter(); rec.recommend(u, k, feedback(c + 1), reasons=False); ms.append(1000 * (time.perf_counter() - t0))
+    return ms
+
 def latency_rows(rec:Recommender, dataset:str, profile:str, calls:int=200, k:int=10, seed:int=0) -> pd.DataFrame:
     "p50/p99 milliseconds of `recommend` without reasons: no feedback, and two new feedback turns (encoded each call)."
     if calls <= 0: return pd.DataFrame(columns=BENCH_COLUMNS)
@@ -589,11 +595,7 @@ def latency_rows(rec:Recommender, dataset:str, profile:str, calls:int=200, k:int
     turns = lambda c: (f'more {names[c % len(names)]} please {c}', f'no {names[(7 * c + 1) % len(names)]}')
     out = []
     for name, fb in (('recommend', lambda c: ()), ('recommend-feedback', turns)):
-        rec.recommend(users[0], k, fb(0), reasons=False)  # warm-up
-        ms = []
-        for c, u in enumerate(users):
-            rec._text_cache.clear()  # every call encodes its feedback, as for a person typing new text
-            t0 = time.perf_counter(); rec.recommend(u, k, fb(c + 1), reasons=False); ms.append(1000 * (time.perf_counter() - t0))
+        ms = recommend_ms(rec, users, k, fb)
         out += [(f'{name}-{dataset}', 'llmrec', profile, device_name('cpu'), m, float(np.percentile(ms, q)))
                 for m, q in (('p50_ms', 50), ('p99_ms', 99))]
         out.append((f'{name}-{dataset}', 'llmrec', profile, device_name('cpu'), 'n_items', float(rec.catalogue.n_items)))

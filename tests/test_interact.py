@@ -219,15 +219,16 @@ def test_widget_callback_without_a_browser(rec):
     assert s.submit('no comedy').constraints == 'no Comedy' and s.submit('no horror').constraints == 'no Comedy, no Horror'
 
 
-def test_cached_text_prior_equals_the_models(served):
-    "Serving normalises the prior's item text vectors once; scores equal the model's own cos / T + prior."
-    root, params = served
-    rec = Recommender.load(root / 'align', params=params, encoder=False)
-    m = rec.model
-    m.prior_weight = torch.nn.Parameter(torch.tensor(0.3))  # the toy model has no prior: give it one
-    r2 = Recommender(m, rec.data, rec.catalogue)
+def test_cached_text_prior_equals_the_models():
+    "The text prior normalises its item vectors once (a buffer); scores equal cos / T + w * cos(profile, item text)."
+    from llmrec.align import ALIGN_HP, build_two_tower
+    data, iv, pv = _toy()
+    m = build_two_tower(data, dict(ALIGN_HP, dim=32, max_len=8, profile_prior=True), iv, {r: pv for r in ROLES}, 0)
+    with torch.no_grad(): m.prior_weight.fill_(0.3)
+    r2 = Recommender(m, data, Catalogue(data.items))
     u = np.arange(7)
     base = r2.base_vectors(u)
     with torch.no_grad():
-        expect = F.normalize(base, dim=-1) @ r2.item_vectors.T / m.temperature + m.prior(torch.as_tensor(u), 'test')
+        prior = F.softplus(m.prior_weight) * (F.normalize(pv[u], dim=-1) @ F.normalize(iv, dim=-1).T)  # per call, by hand
+        expect = F.normalize(base, dim=-1) @ r2.item_vectors.T / m.temperature + prior
     assert torch.allclose(r2.scores(u, base), expect, atol=1e-5)
