@@ -3,6 +3,7 @@
     python scripts/profile_missed.py rank      # full ranking at 1M items: matmul vs history mask vs top-k (torch.profiler)
     python scripts/profile_missed.py trie      # generative retrieval: share of decoding time in the trie (cProfile)
     python scripts/profile_missed.py recommend # one recommend() call at 5k items: user tower, scoring, result table
+    python scripts/profile_missed.py trie-mask # the trie's mask for 640 beams (32 users x 20 beams) at the first two steps
 
 The GPU figures behind the missed H200 goals could not be profiled this session (no device time left); these CPU
 profiles show the split of the same code paths, and the note says so.
@@ -62,5 +63,20 @@ def recommend():
         print(f'{label:>24}: {cum(file, name):.2f} ms per call (cumulative, under cProfile)')
 
 
+def trie_mask():
+    import pandas as pd
+    from transformers import AutoTokenizer
+    from llmrec.lm import Trie, item_names, lm_dir
+    tok = AutoTokenizer.from_pretrained(str(lm_dir('smollm2')), local_files_only=True)
+    ids = tok([' ' + n for n in item_names(pd.read_parquet('data/ml-100k/items.parquet'))], add_special_tokens=False).input_ids
+    trie = Trie(ids, tok.eos_token_id)
+    steps = (('first step', torch.zeros(640, 0, dtype=torch.long)), ('second step', torch.tensor([[ids[i % len(ids)][0]] for i in range(640)])))
+    for rep in range(2):  # the second round reuses the cached index tensors
+        for label, prefix in steps:
+            scores = torch.randn(640, len(tok))
+            t0 = time.perf_counter(); trie(prefix, scores)
+            print(f'round {rep}, {label}: {1000 * (time.perf_counter() - t0):.1f} ms for 640 rows')
+
+
 if __name__ == '__main__':
-    {'rank': rank, 'trie': trie, 'recommend': recommend}[sys.argv[1]]()
+    {'rank': rank, 'trie': trie, 'recommend': recommend, 'trie-mask': trie_mask}[sys.argv[1]]()
