@@ -67,6 +67,7 @@ BASELINE_DEFAULTS = {
     'max_epochs_cap': 0,      # > 0: cap every model's max_epochs (the demo profile's budget); 0: no cap
     'progress_bar': False,    # Lightning's progress bar (off in DVC logs)
     'cpu_threads': 1,         # torch threads when training on the CPU (see `fit_baseline`); 0 = torch's default
+    'workers': 1,             # CPU only: training runs at once, each in its own process (`run_baselines`)
     'skip': [],               # 'dataset:model' pairs this profile does not run (the demo's CPU budget)
     **{ds: copy.deepcopy(MODEL_DEFAULTS) for ds in DATASETS},
 }
@@ -74,7 +75,7 @@ BASELINE_DEFAULTS = {
 def _positive(v): return v > 0
 _CHECKS = {'models': (lambda v: len(v) > 0 and set(v) <= set(MODELS), f'models must be a non-empty list among {MODELS}'),
            'eval_batch_size': (_positive, 'must be > 0'), 'max_epochs_cap': (lambda v: v >= 0, 'must be >= 0'),
-           'cpu_threads': (lambda v: v >= 0, 'must be >= 0'),
+           'cpu_threads': (lambda v: v >= 0, 'must be >= 0'), 'workers': (_positive, 'must be >= 1'),
            'skip': (lambda v: all(isinstance(s, str) and s.count(':') == 1 and s.split(':')[0] in DATASETS
                                   and s.split(':')[1] in MODELS for s in v),
                     f"entries must be 'dataset:model' with a dataset among {DATASETS} and a model among {MODELS}")}
@@ -619,20 +620,38 @@ def run_baselines(data_dir, # prepared dataset folder (`llmrec prepare` output)
     "Stage `baselines@<dataset>`: train and test every configured baseline for every seed of the active profile."
     data = load_recdata(data_dir)
     section, run, profile = params['baselines'], params['run'], params['profile']
-    runs = []
+    jobs = []
     for name in section['models']:
         if f'{data.name}:{name}' in section['skip']:
             print(f'baselines {data.name} {name}: skipped in the {profile} profile (baselines.skip)', file=sys.stderr)
             continue
-        hp = model_hparams(section, data.name, name)
-        for seed in run['seeds']:
-            r = fit_baseline(name, data, hp, seed, run['accelerator'], section['eval_batch_size'], section['progress_bar'],
-                             cpu_threads=section['cpu_threads'])
-            print(f"baselines {data.name} {name} seed {seed}: valid NDCG@10 {r.valid.get('NDCG@10', float('nan')):.4f}, "
-                  f"test HR@10 {r.test['HR@10']:.4f} NDCG@10 {r.test['NDCG@10']:.4f} "
-                  f"({r.epochs} epochs, best {r.best_epoch}, {r.train_s:.1f} s)", file=sys.stderr)
-            runs.append(r)
+        jobs += [(name, model_hparams(section, data.name, name), seed) for seed in run['seeds']]
+    args = (run['accelerator'], section['eval_batch_size'], section['progress_bar'], section['cpu_threads'])
+    workers = min(section['workers'], len(jobs)) if run['accelerator'] == 'cpu' else 1
+    if workers > 1: runs = _fit_in_processes(Path(data_dir), jobs, args, workers)
+    else: runs = [_report(data.name, fit_baseline(name, data, hp, seed, *args[:3], cpu_threads=args[3])) for name, hp, seed in jobs]
     return write_baseline_outputs(runs, data.name, profile, out_csv, per_user_dir, bench_csv)
+
+def _report(dataset:str, r:BaselineRun) -> BaselineRun:
+    print(f"baselines {dataset} {r.model} seed {r.seed}: valid NDCG@10 {r.valid.get('NDCG@10', float('nan')):.4f}, "
+          f"test HR@10 {r.test['HR@10']:.4f} NDCG@10 {r.test['NDCG@10']:.4f} "
+          f"({r.epochs} epochs, best {r.best_epoch}, {r.train_s:.1f} s)", file=sys.stderr)
+    return r
+
+def _fit_job(data_dir, name, hp, seed, args) -> BaselineRun:  # runs in a worker process: loads its own copy of the data
+    data = load_recdata(data_dir)
+    return _report(data.name, fit_baseline(name, data, hp, seed, *args[:3], cpu_threads=args[3]))
+
+_COST = {'sasrec': 0, 'sasrec-bce': 0, 'lightgcn': 1, 'bpr': 2, 'pop': 3}  # the longest runs start first
+
+def _fit_in_processes(data_dir:Path, jobs:list, args:tuple, workers:int) -> list[BaselineRun]:
+    "Every job in a pool of `workers` fresh processes; the runs come back in the jobs' order, so outputs do not change."
+    import concurrent.futures as cf, multiprocessing as mp
+    print(f'baselines {data_dir.name}: {len(jobs)} runs on {workers} worker processes', file=sys.stderr)
+    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as pool:  # spawn: no forked torch threads
+        order = sorted(range(len(jobs)), key=lambda k: _COST.get(jobs[k][0], 0))
+        futures = {k: pool.submit(_fit_job, data_dir, *jobs[k], args) for k in order}
+        return [futures[k].result() for k in range(len(jobs))]
 
 BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
 

@@ -365,6 +365,7 @@ def _peak_rows(t:pd.DataFrame) -> pd.DataFrame:
 def map_bench(detail:pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: # raw rows (`results/bench-detail.csv`)
     "The tidy rows of `detail` (see `BENCH_RULES`), and the raw rows left out with the reason in a `why` column."
     cols = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
+    detail = detail[cols].groupby(cols[:5], sort=False, as_index=False, dropna=False).value.mean()  # repeated runs (seeds): their mean
     rules = [(rule, re.compile(rule.pattern)) for rule in BENCH_RULES]
     sibling = {tuple(k): v for k, v in zip(detail[cols[:5]].itertuples(index=False, name=None), detail.value)}
     tidy, out = [], []

@@ -583,16 +583,18 @@ def reason_examples(root, # the project folder (data/, results/ and models/ belo
 
 def genret_table(root, # the project folder
                  metrics=('HR@10', 'NDCG@10', 'valid_item_rate')) -> pd.DataFrame:
-    "Generative retrieval (`results/genret-runs/<profile>/<dataset>/genret.csv`): one row per dataset, profile and list."
+    "Generative retrieval (`results/genret-runs/<profile>/<dataset>/genret.csv`): per dataset, profile and list, each metric's mean ± std over seeds."
     files = sorted(Path(root, 'results', 'genret-runs').glob('*/*/genret.csv'))
-    cols = ['Dataset', 'Profile', 'List', *metrics]
+    cols = ['Dataset', 'Profile', 'List', 'Seeds', *metrics]
     if not files: return pd.DataFrame(columns=cols)
     df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    df = df[df.metric.isin(metrics)].pivot_table(index=['dataset', 'profile', 'model'], columns='metric', values='value', sort=False)
+    df = df[df.metric.isin(metrics)]
     label = {'llmrec-aligned': 'aligned ranking (full scoring)', 'llmrec-genret': 'generated titles, trie',
              'llmrec-genret-notrie': 'generated titles, no trie'}
-    out = [{'Dataset': d, 'Profile': p, 'List': label.get(m, m), **{k: f'{r[k]:.4f}' for k in metrics}}
-           for (d, p, m), r in df.iterrows()]
+    out = []
+    for (d, p, m), g in df.groupby(['dataset', 'profile', 'model'], sort=False):
+        out.append({'Dataset': d, 'Profile': p, 'List': label.get(m, m), 'Seeds': str(g.seed.nunique()),
+                    **{k: mean_std(g[g.metric == k].value, 4) for k in metrics}})
     return pd.DataFrame(out, columns=cols)
 
 # %% ../nbs/90_paper.ipynb #d56b9816

