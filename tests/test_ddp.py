@@ -1,6 +1,6 @@
-"""Distributed training on the CPU (issue 10): the alignment trainer and the reason generators under Lightning DDP with
-the gloo backend on two processes give the same result as one process with the same seed and the same global batch;
-rank zero alone writes."""
+"""Distributed training on the CPU (issue 10): the alignment trainer, the reason generators and batch encoding under
+Lightning DDP with the gloo backend on two processes give the same result as one process with the same seed and the
+same global batch; rank zero alone writes."""
 import json, math, os, subprocess, sys
 from collections import Counter
 from pathlib import Path
@@ -191,3 +191,54 @@ def test_ddp_generate_two_processes_match_one(tmp_path, toy_reviews):
         b1, b2 = bench[1][system], bench[2][system]
         assert b1['epochs'] == b2['epochs'] == 2 and b1['best_epoch'] == b2['best_epoch'], (system, b1, b2)
         assert abs(b1['best_val_loss'] - b2['best_val_loss']) < GEN_LOSS_RTOL * b1['best_val_loss'], (system, b1, b2)
+
+
+# Batch encoding: Lightning Fabric starts the ranks; each encodes every world-th text by length, rank 0 writes.
+ENC_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+import torch, torch.distributed as dist
+from llmrec.config import resolve_params
+from llmrec.encode import TextEncoder, encode
+devices, data, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+encoded, _encode = [], TextEncoder._encode
+def spy(self, ids, lengths, progress):  # the texts this rank runs through the model
+    encoded.append(len(ids)); return _encode(self, ids, lengths, progress)
+TextEncoder._encode = spy
+params = resolve_params({'profiles': {'demo': {'accelerator': 'cpu', 'devices': devices}},
+                         'encode': {'encoders': ['minilm'], 'batch_size': 4}}, sections=['encode'])  # imports encode only
+manifest = encode(data, out / 'vectors', params, cache_dir=out / 'enc', progress=False)
+rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+(out / f'rank{rank}.json').write_text(json.dumps({'world': world, 'returned': manifest is not None, 'encoded': encoded}))
+"""
+
+
+@pytest.mark.slow
+def test_ddp_encode_two_processes_match_one(tmp_path):
+    "MiniLM on a small toy dataset: two gloo ranks give one process's vectors, in the same cache files; rank 0 writes."
+    from safetensors.torch import load_file
+    from llmrec.config import write_parquet
+    from test_encode import _tables
+    for df, f in zip(_tables(n_users=12, n_items=15), ('items', 'users', 'interactions')):
+        write_parquet(df, tmp_path / 'toy' / f'{f}.parquet')
+    script = tmp_path / 'ddp_encode.py'
+    script.write_text(ENC_SCRIPT)
+    for n in (1, 2):
+        (tmp_path / f'devices{n}').mkdir()
+        _run(script, 29547, n, tmp_path / 'toy', tmp_path / f'devices{n}')
+    one, two = tmp_path / 'devices1', tmp_path / 'devices2'
+    one_r0 = json.loads((one / 'rank0.json').read_text())
+    r0, r1 = (json.loads((two / f'rank{r}.json').read_text()) for r in (0, 1))
+    assert (r0['world'], r0['returned'], r1['world'], r1['returned']) == (2, True, 2, False)
+    # four text lists (items, three profile roles); each rank encodes its half of every one
+    assert len(one_r0['encoded']) == len(r0['encoded']) == len(r1['encoded']) == 4
+    for n, a, b in zip(one_r0['encoded'], r0['encoded'], r1['encoded']): assert a + b == n and 0 <= a - b <= 1
+    assert json.loads((two / 'vectors' / 'manifest.json').read_text())['encoders']['minilm']['cache_hits'] == 0
+    assert sorted(p.name for p in (one / 'enc').rglob('*.safetensors')) == \
+           sorted(p.name for p in (two / 'enc').rglob('*.safetensors'))  # the same cache keys
+    for f in ('item_vectors', 'user_text_vectors'):
+        a, b = (load_file(d / 'vectors' / 'minilm' / f'{f}.safetensors') for d in (one, two))
+        assert a.keys() == b.keys()
+        for k in a:
+            assert a[k].shape == b[k].shape and a[k].shape[0] > 0
+            assert torch.allclose(a[k], b[k], atol=1e-5), (f, k, (a[k] - b[k]).abs().max())  # ~1e-7: batches pad differently
