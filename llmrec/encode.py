@@ -19,7 +19,7 @@ from .config import LlmrecError, register_params, write_csv, write_json
 __all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'known_encoder_spec', 'clean_text',
            'item_text', 'item_texts', 'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir',
            'smollm2_dir', 'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors',
-           'load_vectors', 'encode_cached', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops',
+           'load_vectors', 'encode_cached', 'encode_fabric', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops',
            'matmul_peak_tflops', 'bench_encode']
 
 # %% ../nbs/10_encode.ipynb #a05edc5f
@@ -216,11 +216,17 @@ class TextEncoder:
                  device='cpu', # torch device
                  dtype:torch.dtype|None=None, # model weights' dtype (default float32; bfloat16 on a GPU is good)
                  batch_size:int=64, # texts per forward pass
-                 batch_tokens:int=0): # if > 0, batches of short texts grow up to this many tokens
+                 batch_tokens:int=0, # if > 0, batches of short texts grow up to this many tokens
+                 fabric=None): # a launched `lightning.Fabric` whose ranks share every `encode` (`encode_fabric`); None: one process
         self.model_dir, self.pooling, self.name = Path(model_dir), pooling, name or Path(model_dir).name
         self.device, self.dtype = torch.device(device), dtype or torch.float32
-        self.batch_size, self.batch_tokens = batch_size, batch_tokens
+        self.batch_size, self.batch_tokens, self.fabric = batch_size, batch_tokens, fabric
         self._model = self._tokenizer = None
+
+    @property
+    def world(self) -> int: return 1 if self.fabric is None else self.fabric.world_size
+    @property
+    def rank_zero(self) -> bool: return self.fabric is None or self.fabric.is_global_zero
 
     @property
     def tokenizer(self):
@@ -260,11 +266,23 @@ class TextEncoder:
     def encode(self, texts:list[str], # the texts
                max_tokens:int=128, # truncation, in tokens
                progress:bool=True) -> torch.Tensor: # show a tqdm bar
-        "Encode texts to unit vectors, `(len(texts), dim)` float32 on the CPU, in input order."
+        "Encode texts to unit vectors, `(len(texts), dim)` float32 on the CPU, in input order (on every rank of a `fabric`)."
         ids = self.tokenizer(list(texts), truncation=True, max_length=max_tokens)['input_ids']
         lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
+        if self.world == 1 or not ids: return self._encode(ids, lengths, progress)
+        shares = [np.argsort(-lengths, kind='stable')[r::self.world] for r in range(self.world)]  # every world-th text by length
+        mine = shares[self.fabric.global_rank]
+        v = self._encode([ids[i] for i in mine], lengths[mine], progress and self.rank_zero)  # (n_r, d)
+        v = F.pad(v, (0, 0, 0, len(shares[0]) - len(v)))  # (n_0, d): the largest share; all_gather needs one shape
+        got = self.fabric.all_gather(v).cpu()  # (world, n_0, d)
+        out = torch.empty(len(ids), v.shape[1])
+        for r, idx in enumerate(shares): out[torch.from_numpy(idx)] = got[r, :len(idx)]
+        return out
+
+    def _encode(self, ids:list[list[int]], lengths:np.ndarray, progress:bool) -> torch.Tensor:
+        "Unit vectors of tokenised texts, in their order, in batches of similar length."
         pad = self.tokenizer.pad_token_id
-        out = torch.empty(len(texts), self.dim)
+        out = torch.empty(len(ids), self.dim)
         batches = list(self._batches(lengths))
         with torch.inference_mode():
             for idx in tqdm(batches, desc=f'encode {self.name}', disable=not progress, leave=False):
@@ -308,19 +326,33 @@ def encode_cached(encoder:TextEncoder, texts:list[str], # the texts, in the orde
     "Vectors of `texts`, read from the cache when the encoder, limit and texts are unchanged; returns `(vectors, hit)`."
     key = _sha(TEMPLATE_VERSION, encoder.fingerprint(), str(max_tokens), _sha(*texts))[:16]
     path = Path(f'{cache_file_stem}-{key}.safetensors')
-    if path.exists(): return load_vectors(path)['vectors'], True
+    hit = path.exists() if encoder.world == 1 else encoder.fabric.broadcast(path.exists())  # rank 0's cache decides for all
+    if hit: return load_vectors(path)['vectors'], True  # (ranks share the cache folder, as Lightning's checkpoints do)
     vectors = encoder.encode(texts, max_tokens, progress)
-    save_vectors({'vectors': vectors}, path, {'encoder': encoder.name, 'max_tokens': max_tokens, 'n': len(texts)})
+    if encoder.rank_zero: save_vectors({'vectors': vectors}, path, {'encoder': encoder.name, 'max_tokens': max_tokens, 'n': len(texts)})
     return vectors, False
 
 # %% ../nbs/10_encode.ipynb #db401686
-def load_encoder(spec:str, params:dict, cache_dir='models/encoders', device=None) -> TextEncoder:
+def encode_fabric(run:dict): # the `run` section: accelerator, devices, num_nodes
+    "A launched `lightning.Fabric` over the run's devices and nodes (Lightning starts the other ranks); None for one device."
+    if run.get('devices', 1) * run.get('num_nodes', 1) == 1: return None
+    import lightning as L
+    pick_device(run['accelerator'])  # a clear error where no GPU is visible
+    # encoding is inference: every rank holds the whole model, whatever strategy the run trains with
+    fabric = L.Fabric(accelerator=run['accelerator'], devices=run['devices'], num_nodes=run['num_nodes'], strategy='ddp')
+    fabric.launch()
+    return fabric
+
+def load_encoder(spec:str, params:dict, cache_dir='models/encoders', device=None,
+                 fabric=None) -> TextEncoder: # fabric: a launched `lightning.Fabric` whose ranks share the encoding
     "A lazy `TextEncoder` for a spec, with device, dtype and batch settings from `params`."
     name, model_dir, pooling = resolve_encoder(spec, cache_dir)
     p, run = params['encode'], params.get('run', {})
-    device = torch.device(device) if device is not None else pick_device(run.get('accelerator', 'cpu'))
+    device = (fabric.device if fabric is not None else torch.device(device) if device is not None
+              else pick_device(run.get('accelerator', 'cpu')))
     dtype = torch.bfloat16 if device.type == 'cuda' and 'bf16' in str(run.get('precision', '')) else torch.float32
-    return TextEncoder(model_dir, pooling, name, device, dtype, p['batch_size'], p['batch_tokens'] if device.type == 'cuda' else 0)
+    return TextEncoder(model_dir, pooling, name, device, dtype, p['batch_size'], p['batch_tokens'] if device.type == 'cuda' else 0,
+                       fabric)
 
 def _tables(data_dir):
     data_dir = Path(data_dir)
@@ -339,8 +371,8 @@ def encode(data_dir, # canonical tables of one dataset (`data/<dataset>`)
            out_dir, # stage output folder: `<encoder>/item_vectors.safetensors`, ..., `manifest.json`
            params:dict, # resolved params (`load_params()`)
            cache_dir='models/encoders', # converted models and the vector cache (outside DVC outputs)
-           progress:bool=True) -> dict:
-    "Encode items and user profiles of one dataset with every configured encoder; return the manifest."
+           progress:bool=True) -> dict|None:
+    "Encode items and user profiles of one dataset with every configured encoder; return the manifest (None off rank 0)."
     p, data_dir, out_dir = params['encode'], Path(data_dir), Path(out_dir)
     dataset = data_dir.resolve().name
     texts = dataset_texts(data_dir, params)
@@ -348,19 +380,23 @@ def encode(data_dir, # canonical tables of one dataset (`data/<dataset>`)
                 'user_max_tokens': p['user_max_tokens'], 'profile_items': p['profile_items'],
                 'description_chars': p['description_chars'], 'n_items': len(texts['items']),
                 'n_users': len(texts['users_valid']), 'encoders': {}}
+    for spec in p['encoders']: resolve_encoder(spec, cache_dir)  # SmolLM2 is converted once, before other ranks start
+    fabric = encode_fabric(params.get('run', {}))  # several devices: each rank encodes a share of every text list
     for spec in p['encoders']:
-        enc, t0 = load_encoder(spec, params, cache_dir), time.time()
+        enc, t0 = load_encoder(spec, params, cache_dir, fabric=fabric), time.time()
         stem = Path(cache_dir) / 'cache' / dataset / enc.name
         iv, h1 = encode_cached(enc, texts['items'], p['item_max_tokens'], f'{stem}-items', progress)
         uv, hits = {}, int(h1)
         for r in PROFILE_ROLES:
             uv[r], h = encode_cached(enc, texts[f'users_{r}'], p['user_max_tokens'], f'{stem}-users_{r}', progress)
             hits += int(h)
+        if not enc.rank_zero: continue  # rank 0 alone writes
         save_vectors({'vectors': iv}, out_dir / enc.name / 'item_vectors.safetensors', {'encoder': spec})
         save_vectors(uv, out_dir / enc.name / 'user_text_vectors.safetensors', {'encoder': spec})
         manifest['encoders'][enc.name] = {'spec': spec, 'model_dir': str(enc.model_dir), 'pooling': enc.pooling,
             'dim': int(iv.shape[1]), 'cache_hits': hits, 'seconds': round(time.time() - t0, 2),
             'device': str(enc.device), 'dtype': str(enc.dtype).replace('torch.', '')}
+    if fabric is not None and not fabric.is_global_zero: return None
     write_json(manifest, out_dir / 'manifest.json')
     return manifest
 

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .config import LlmrecError, register_params, set_seed, write_csv
 from .baselines import BENCH_COLUMNS, device_name
 from .data import RecData, load_recdata
-from .align import epoch_checkpoints, run_key
+from .align import dist_rank_world, epoch_checkpoints, is_rank_zero, run_key
 
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
@@ -29,7 +29,8 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
            'retrieval_reasons', 'review_profiles', 'aligned_vectors', 'condition_vectors', 'toy_review_data',
            'DecoderBlock', 'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem',
-           'EpochShuffle', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate',
+           'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -465,13 +466,30 @@ class ReasonSystem(L.LightningModule):
         logits = logits[:, batch['prefix'].shape[1] - 1:]  # (B, W+1): predictions after <bos> and after each word
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
 
+    def n_targets(self, batch) -> int: return int((batch['target'] != -100).sum())  # the tokens the mean loss runs over
+
     def training_step(self, batch, batch_idx):
         loss = self(batch)
         self.log('train/loss', loss, prog_bar=True, batch_size=len(batch['users']))
+        world = dist_rank_world()[1]
+        if world > 1:  # DDP averages gradients over ranks; weight each rank's mean by its share of the global batch's tokens
+            n = self.n_targets(batch)
+            loss = loss * (n * world / float(self._sum_over_ranks(n)))  # = the global batch's token mean, as on one process
         return loss
 
-    def validation_step(self, batch, batch_idx):  # sync_dist: under DDP every rank sees the same loss (early stopping agrees)
-        self.log('val/loss', self(batch), prog_bar=True, batch_size=len(batch['users']), sync_dist=True)
+    def validation_step(self, batch, batch_idx):
+        loss, rows = self(batch), len(batch['users'])
+        if dist_rank_world()[1] > 1:  # the global batch's token mean and size, as one process logs them
+            n = self.n_targets(batch)
+            s, N, rows = self._sum_over_ranks(float(loss) * n, n, rows)
+            loss, rows = s / N, int(rows)
+        self.log('val/loss', loss, prog_bar=True, batch_size=rows, sync_dist=True)  # every rank the same: early stopping agrees
+
+    def _sum_over_ranks(self, *values) -> torch.Tensor:
+        "Each value summed over the DDP ranks (float64, on this system's device)."
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        torch.distributed.all_reduce(t)
+        return t
 
     def on_validation_epoch_end(self):
         if self.trainer.sanity_checking: return
@@ -497,6 +515,23 @@ class EpochShuffle(torch.utils.data.Sampler):
     def __len__(self): return self.n
     def __iter__(self):
         return iter(torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)).tolist())
+
+class ShardedBatches(torch.utils.data.Sampler):
+    "Global batches in the epoch's order; under DDP each rank yields its share `idx[rank::world]` of every one."
+    def __init__(self, n:int, # records
+                 batch_size:int, # records per global batch (all ranks together)
+                 shuffle:bool=True, # the order: `EpochShuffle` (training), else 0..n-1 (validation)
+                 seed:int=0):
+        self.n, self.batch_size = n, batch_size
+        self.sampler = EpochShuffle(n, seed) if shuffle else range(n)  # Lightning calls `batch_sampler.sampler.set_epoch`
+    def __len__(self): return math.ceil(self.n / self.batch_size)
+    def __iter__(self):
+        rank, world = dist_rank_world()  # read here: the process group exists only inside `trainer.fit`
+        order = list(self.sampler)
+        for s in range(0, self.n, self.batch_size):
+            idx = order[s:s + self.batch_size]
+            if len(idx) < world: idx += [order[k % self.n] for k in range(world - len(idx))]  # short last batch: wrap, no rank idles
+            yield idx[rank::world]
 
 class _Records(torch.utils.data.Dataset):
     def __init__(self, t:dict): self.t = t
@@ -531,11 +566,13 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                   data:RecData, rd:ReasonData,
                   hp:dict, # the resolved `generate` section
                   user_vectors:torch.Tensor|None=None, item_vectors:torch.Tensor|None=None, # for 'llmrec'
-                  seed:int=0, accelerator:str='cpu',
+                  seed:int=0, accelerator:str='cpu', # accelerator: one device of it, where `run` is None
+                  run:dict|None=None, # the `run` section: accelerator, devices, strategy, num_nodes, precision
                   ckpt_dir=None, # resume folder: a checkpoint after every epoch, resumed if a run was killed (None: off)
                   callbacks:list=()) -> ReasonGenerator: # extra Lightning callbacks
     "Train one learned reason model with early stopping on validation loss; keep its best weights."
     if name not in CONDITIONING: raise LlmrecError(f'{name!r} is not a learned reason model; choose one of {tuple(CONDITIONING)}')
+    run = run or {**_CPU_RUN, 'accelerator': accelerator}
     set_seed(seed)
     vocab = Vocab.build(rd.train.tokens.tolist() + rd.item_keywords, hp['vocab_size'])
     K, W = hp['item_tokens'], hp['max_words']
@@ -545,23 +582,24 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
     system = ReasonSystem(model, hp['lr'], hp['weight_decay'])
     def loader(df, shuffle):
         records = _Records(reason_tensors(rd, df, vocab, K, W))
-        return torch.utils.data.DataLoader(records, batch_size=hp['batch_size'],
-                                           sampler=EpochShuffle(len(records), seed) if shuffle else None)
+        return torch.utils.data.DataLoader(records, batch_sampler=ShardedBatches(len(records), hp['batch_size'], shuffle, seed))
     stop = L.pytorch.callbacks.EarlyStopping('val/loss', patience=hp['patience'], mode='min')
     key = '' if ckpt_dir is None else run_key(name, seed, {k: v for k, v in hp.items() if k not in ('progress_bar', 'models')},
                                               data, user_vectors, item_vectors, True)
     extra, resume_from, run_dir = epoch_checkpoints(ckpt_dir, f'generate {name}', seed, key)
-    trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=accelerator, devices=1, logger=False,
-                        enable_checkpointing=bool(extra), enable_progress_bar=hp['progress_bar'], enable_model_summary=False,
+    trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=run['accelerator'], devices=run['devices'],
+                        strategy=run['strategy'], num_nodes=run['num_nodes'], precision=run['precision'],
+                        use_distributed_sampler=False, logger=False, enable_checkpointing=bool(extra),
+                        enable_progress_bar=hp['progress_bar'], enable_model_summary=False,
                         callbacks=[stop, *extra, *callbacks], num_sanity_val_steps=0, deterministic=True)
     threads = torch.get_num_threads()
-    if accelerator == 'cpu' and hp['cpu_threads'] > 0: torch.set_num_threads(hp['cpu_threads'])
+    if run['accelerator'] == 'cpu' and hp['cpu_threads'] > 0: torch.set_num_threads(hp['cpu_threads'])
     try:
         t0 = time.perf_counter()
         trainer.fit(system, loader(rd.train, True), loader(rd.valid, False), ckpt_path=resume_from, weights_only=True)
         train_s = time.perf_counter() - t0
     finally: torch.set_num_threads(threads)
-    if run_dir is not None: shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
+    if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     if system.best_state is not None: model.load_state_dict(system.best_state)
     return ReasonGenerator(name, model.cpu().eval(), vocab, K, W, train_s, trainer.current_epoch, system.best_epoch,
                            system.best_loss)
@@ -569,8 +607,10 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
 # %% ../nbs/30_generate.ipynb #55dfc405
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
                      vectors_dir=None, ckpt_dir=None, align_dir=None, data_dir=None,
-                     run:dict|None=None) -> tuple[dict, pd.DataFrame, dict]: # run: the `run` section (LM training)
-    "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings."
+                     run:dict|None=None, # the `run` section (default: one `accelerator` device)
+                     ) -> tuple[dict, pd.DataFrame, dict]|None:
+    "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings (None off rank 0)."
+    run = run or {**_CPU_RUN, 'accelerator': accelerator}
     test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
     users, items = test.user_idx.to_numpy(), test.item_idx.to_numpy()
     reasons, timing = {}, {}
@@ -582,13 +622,16 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
         elif name == 'retrieval': reasons[name] = retrieval_reasons(rd, users, items, hp['max_words'])
         elif name in ('llmrec', 'llmrec-noprompt') and hp['backbone'] != 'scratch':
             from llmrec.lm import lm_reasons
-            reasons[name], timing[name] = lm_reasons(name, rd, test, hp, *vectors, seed=seed,
-                                                     run=run or {**_CPU_RUN, 'accelerator': accelerator})
+            out = lm_reasons(name, rd, test, hp, *vectors, seed=seed, run=run)
+            if out is None: continue  # under DDP every rank trains; rank 0 alone decodes
+            reasons[name], timing[name] = out
             print(f"generate {data.name} {name} ({hp['backbone']}) seed {seed}: {timing[name]['epochs']} epochs (best "
                   f"{timing[name]['best_epoch']}, val loss {timing[name]['best_val_loss']:.3f}), {timing[name]['train_s']:.1f} s "
                   f"training, {timing[name]['generate_s']:.1f} s generating", file=sys.stderr)
         else:
-            g = fit_generator(name, data, rd, hp, *vectors, seed=seed, accelerator=accelerator, ckpt_dir=ckpt_dir)
+            # the small decoder trains in float32 under every profile, as its paper runs did (bf16 is for the LM)
+            g = fit_generator(name, data, rd, hp, *vectors, seed=seed, run={**run, 'precision': '32-true'}, ckpt_dir=ckpt_dir)
+            if not is_rank_zero(): continue  # under DDP every rank trains; rank 0 alone decodes
             t1 = time.perf_counter()
             reasons[name] = g.generate(rd, users, items, hp['gen_batch_size'], hp['progress_bar'])
             n_words = sum(len(r) + 1 for r in reasons[name])  # + <eos>
@@ -599,7 +642,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
                   f"{g.best_val_loss:.3f}), {g.train_s:.1f} s training, {timing[name]['generate_s']:.1f} s generating",
                   file=sys.stderr)
         timing.setdefault(name, {})['total_s'] = time.perf_counter() - t0
-    return reasons, test, timing
+    return (reasons, test, timing) if is_rank_zero() else None
 
 def run_generate(data_dir, # prepared dataset folder with explanations.parquet (amazon-musical-instruments)
                  out_csv, # reason metrics, tidy rows `dataset,model,profile,seed,metric,value`
@@ -609,15 +652,16 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
                  bench_csv=None, # optional timing rows `benchmark,system,profile,device,metric,value`
                  ckpt_dir=None, # resume folder: a killed generator training restarts from its last epoch (None: off)
                  align_dir=None, # the align stage's served model of this dataset: soft prompts from aligned vectors
-                 ) -> pd.DataFrame: # the rows written to `out_csv`
+                 ) -> pd.DataFrame|None: # the rows written to `out_csv` (None on ranks other than 0)
     "Stage `generate@<dataset>`: train the reason generators, write reasons for the test references, score them."
     data = load_recdata(data_dir)
     hp, run, profile = params['generate'], params['run'], params['profile']
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     rows, texts, bench = [], [], []
     for seed in run['seeds']:
-        reasons, test, timing = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir,
-                                                 align_dir, data_dir, run)
+        got = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir, align_dir, data_dir, run)
+        if got is None: continue  # a rank other than 0: it trained, rank 0 scores and writes
+        reasons, test, timing = got
         for name, rs in reasons.items():
             for metric, value in reason_metrics(rs, test, rd).items():
                 if not math.isfinite(value):  # e.g. grounding precision of reasons that mention no feature at all
@@ -630,6 +674,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
             device = device_name(run['accelerator'])
             for metric, value in timing.get(name, {}).items():
                 bench.append((f'generate-{data.name}', name, profile, device, metric, value))
+    if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone writes
     out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
     write_csv(out, out_csv)
     if reasons_out is not None: write_csv(pd.concat(texts, ignore_index=True), reasons_out)

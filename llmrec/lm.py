@@ -19,7 +19,8 @@ from .config import LlmrecError, set_seed, write_csv
 from .baselines import BENCH_COLUMNS, device_name, pad_left
 from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows
-from .generate import ReasonData, ReasonSystem, EpochShuffle, detokenize, tokenize
+from .align import is_rank_zero
+from .generate import ReasonData, ReasonSystem, ShardedBatches, detokenize, tokenize
 
 # %% auto #0
 __all__ = ['lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords', 'lm_records',
@@ -141,6 +142,7 @@ class SoftPromptLM(nn.Module):
 class LMSystem(ReasonSystem):
     "Fine-tunes a `SoftPromptLM` (every LM weight and the prompt projections) on prompt -> target records."
     def forward(self, batch) -> torch.Tensor: return self.model.loss(batch)
+    def n_targets(self, batch) -> int: return sum(map(len, batch['targets']))  # every target token follows a prompt: all count
 
 @dataclass
 class LMRecords(torch.utils.data.Dataset):
@@ -174,13 +176,13 @@ def fit_lm(model:SoftPromptLM, train:LMRecords, valid:LMRecords,
     set_seed(seed)
     system = LMSystem(model, hp['lr'], hp['weight_decay'])
     loader = lambda recs, shuffle: torch.utils.data.DataLoader(
-        recs, batch_size=hp['batch_size'], collate_fn=recs.collate,
-        sampler=EpochShuffle(len(recs), seed) if shuffle else None)
+        recs, batch_sampler=ShardedBatches(len(recs), hp['batch_size'], shuffle, seed), collate_fn=recs.collate)
     stop = L.pytorch.callbacks.EarlyStopping('val/loss', patience=hp['patience'], mode='min')
     trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=run['accelerator'], devices=run['devices'],
                         strategy=run['strategy'], num_nodes=run['num_nodes'], precision=run['precision'],
-                        logger=False, enable_checkpointing=False, enable_progress_bar=hp['progress_bar'],
-                        enable_model_summary=False, callbacks=[stop, *callbacks], num_sanity_val_steps=0)
+                        use_distributed_sampler=False, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=hp['progress_bar'], enable_model_summary=False, callbacks=[stop, *callbacks],
+                        num_sanity_val_steps=0)
     model.train()  # `from_pretrained` returns the LM in eval mode; Lightning keeps the modes it finds
     t0 = time.perf_counter()
     trainer.fit(system, loader(train, True), loader(valid, False))
@@ -216,8 +218,8 @@ def decode_reasons(model:SoftPromptLM, tok, records:LMRecords, max_words:int, ma
 def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
                rd:ReasonData, test:pd.DataFrame, hp:dict, # the resolved `generate` section
                user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
-               seed:int=0, run:dict|None=None) -> tuple[list[list[str]], dict]:
-    "Fine-tune the LM for reasons and write one for each test record; the reasons and a timing record."
+               seed:int=0, run:dict|None=None) -> tuple[list[list[str]], dict]|None:
+    "Fine-tune the LM for reasons and write one for each test record; the reasons and a timing record (None off rank 0)."
     tok, lm = load_lm(lm_dir(hp['backbone'], hp['lm_cache']))
     prompts = name == 'llmrec'
     model = SoftPromptLM(lm, user_vectors if prompts else None, item_vectors if prompts else None, hp['n_prompt'])
@@ -228,6 +230,7 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
     info = fit_lm(model, reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W), lm_hp, seed, run)
+    if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone decodes
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)
@@ -345,7 +348,7 @@ def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
                align_dir, # the align stage's served model folder
                out_csv, # results rows
                params:dict, # `load_params()` output with sections `generate` (its `genret` block), `interact`, `align`, `encode`
-               bench_csv=None, lists_out=None) -> pd.DataFrame: # lists_out: optional CSV of the decoded lists and texts
+               bench_csv=None, lists_out=None) -> pd.DataFrame|None: # lists_out: optional CSV of the decoded lists and texts
     "Stage `genret@<dataset>`: generative retrieval with a fine-tuned LM, under a trie and without, vs the aligned ranking."
     from llmrec.interact import Recommender
     hp, run, profile = params['generate']['genret'], params['run'], params['profile']
@@ -357,6 +360,7 @@ def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
     recs, vecs = genret_records(tok, data, names, rec.model, hp)
     model = SoftPromptLM(lm, vecs, None, hp['n_prompt'])
     info = fit_lm(model, recs['train'], recs['valid'], hp, seed, run)
+    if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone decodes and writes
     dev = 'cuda' if run['accelerator'] in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)

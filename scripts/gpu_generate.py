@@ -45,9 +45,11 @@ def reasons(a):
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     Path(a.out).mkdir(parents=True, exist_ok=True)
     for m in hp['models']:  # one model at a time, written as soon as it is done (a call that runs out of time keeps them)
-        texts, test, timing = generate_reasons(data, rd, {**hp, 'models': [m]}, a.seed, 'gpu' if a.gpu else 'cpu',
-                                               align_dir=Path(a.align), data_dir=Path(f'data/{DS}'),
-                                               run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'})
+        got = generate_reasons(data, rd, {**hp, 'models': [m]}, a.seed, 'gpu' if a.gpu else 'cpu',
+                               align_dir=Path(a.align), data_dir=Path(f'data/{DS}'),
+                               run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'})
+        if got is None: continue  # under DDP (run.devices > 1) a rank other than 0: it trained, rank 0 writes
+        texts, test, timing = got
         pd.DataFrame({'model': m, 'seed': a.seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
                       'reason': [detokenize(r) for r in texts[m]], 'reference': test.sentence.to_numpy(),
                       'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{m}.csv', index=False)
