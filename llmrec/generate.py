@@ -61,7 +61,8 @@ GENERATE_DEFAULTS = {
         'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
         'positions': 20,    # training targets per user: the last ones of the training sequence
         'lr': 5.0e-5, 'weight_decay': 0.01, 'batch_size': 64, 'max_epochs': 3, 'patience': 1,
-        'beams': 20, 'k': 10, 'max_new_tokens': 24, 'gen_batch_size': 32,
+        'beams': 20, 'k': 10, 'gen_batch_size': 32,
+        'max_new_tokens': 24,  # raised to the longest title + its end token where that is longer (`lm.decode_limit`)
         'max_users': 0,     # > 0: evaluate only this many test users (a fixed random subset); 0: all
         'bench_users': 64,  # users timed for the constrained / unconstrained ratio
         'progress_bar': False},

@@ -25,8 +25,8 @@ from .generate import ReasonData, ReasonSystem, ShardedBatches, detokenize, toke
 # %% auto #0
 __all__ = ['lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords', 'lm_records',
            'fit_lm', 'reason_prompt', 'reason_records', 'decode_reasons', 'lm_reasons', 'item_names', 'Trie',
-           'user_states', 'genret_records', 'decode_lists', 'list_scorer', 'run_genret', 'bench_generation',
-           'run_bench_generation']
+           'user_states', 'genret_records', 'decode_lists', 'list_scorer', 'decode_limit', 'run_genret',
+           'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -261,6 +261,7 @@ class Trie:
             seq = list(seq) + [eos]
             for k in range(len(seq)): self.next.setdefault(tuple(seq[:k]), set()).add(seq[k])
         self.next = {p: sorted(s) for p, s in self.next.items()}
+        self.depth = max((len(s) for s in sequences), default=0) + 1  # steps to write the longest name and its end token
         self._tensors = {}  # (prefix, device) -> the allowed tokens as an index tensor, built once
     def allowed(self, prefix) -> list[int]: return self.next.get(tuple(prefix), [self.eos])
     def __len__(self): return len(self.next)
@@ -344,6 +345,14 @@ def list_scorer(users:np.ndarray, lists:list[list[int]], n_items:int):
     return lambda batch: S[[row[int(u)] for u in batch]]
 
 # %% ../nbs/35_lm.ipynb #ec155572
+def decode_limit(hp:dict, # the `genret` block (`max_new_tokens`)
+                 trie:Trie) -> int:
+    "`max_new_tokens`, raised to the trie's depth if a name is longer: a beam cut mid-name would be no item at all."
+    if trie.depth <= hp['max_new_tokens']: return hp['max_new_tokens']
+    print(f"genret: the longest name takes {trie.depth} tokens with its end token, more than max_new_tokens "
+          f"({hp['max_new_tokens']}): decoding up to {trie.depth}", file=sys.stderr)
+    return trie.depth
+
 def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
                align_dir, # the align stage's served model folder
                out_csv, # results rows
@@ -371,6 +380,7 @@ def run_genret(data_dir, # prepared dataset folder (with titles: ml-100k)
         users = users[keep]
     name_ids = tok([' ' + n for n in names], add_special_tokens=False).input_ids
     trie = Trie(name_ids, tok.eos_token_id)
+    hp = {**hp, 'max_new_tokens': decode_limit(hp, trie)}  # both lists: the same limit, long enough for every name
     index = {n: i for i, n in enumerate(names)}
     rows, bench, lists_df = [], [], []
     for model_name, constraint in (('llmrec-genret', trie), ('llmrec-genret-notrie', None)):

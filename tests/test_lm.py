@@ -10,7 +10,7 @@ import torch
 from llmrec.config import LlmrecError, resolve_params
 from llmrec.evaluate import read_results
 from llmrec.generate import reason_data, run_generate, toy_review_data
-from llmrec.lm import (SoftPromptLM, Trie, item_names, lm_dir, lm_records, load_lm, run_genret, tiny_lm)
+from llmrec.lm import (SoftPromptLM, Trie, decode_limit, item_names, lm_dir, lm_records, load_lm, run_genret, tiny_lm)
 from test_interact import served  # noqa: F401  (the toy dataset and its served align model)
 
 
@@ -41,6 +41,22 @@ def test_trie_constrained_beams_are_catalogue_items(tiny):
         valid = sum(g in names for g in got)
         if constraint is not None: assert valid == len(got) == 12 and set(got) == set(names)
         else: assert valid < len(got)
+
+
+def test_decoding_limit_covers_the_longest_name(tiny):
+    "A name longer than max_new_tokens is cut mid-way under the trie (no item); the limit grows to the trie's depth."
+    tok, lm = load_lm(tiny)
+    names = ['Nosferatu (Nosferatu, eine Symphonie des Grauens) (1922)', 'Heat (1995)', 'Old Lady Who Walked in the Sea, The (1991)']
+    ids = tok([' ' + n for n in names], add_special_tokens=False).input_ids
+    trie = Trie(ids, tok.eos_token_id)
+    assert trie.depth == max(map(len, ids)) + 1 and min(map(len, ids)) > 4
+    assert decode_limit({'max_new_tokens': 4}, trie) == trie.depth and decode_limit({'max_new_tokens': 99}, trie) == 99
+    model = SoftPromptLM(lm, torch.randn(1, 8), None, 1).eval()
+    b = lm_records(tok, [0], None, ['Next:']).collate([0])
+    for limit in (4, decode_limit({'max_new_tokens': 4}, trie)):
+        out = model.generate(b['users'], None, b['prompts'], limit, num_beams=3, num_return=3, allowed=trie)
+        got = [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
+        assert sum(g in names for g in got) == (3 if limit == trie.depth else 0), (limit, got)
 
 
 def test_genret_stage(served, tiny, tmp_path):
