@@ -298,7 +298,7 @@ LATENCY_FEEDBACK_TURNS = 2  # `interact.latency_rows` times `recommend-feedback-
 BENCH_RULES = (
     BenchRule(rf'train-(?P<model>.+)-(?P<dataset>{_DS})', 'train', {'llmrec': 'llmrec'}, {'s_per_epoch': 's_per_epoch', 's_to_best': 's_to_best'}),
     BenchRule(rf'crosscheck-(?P<model>.+)-(?P<dataset>{_DS})', 'train', {'llmrec': 'llmrec', 'recbole': 'recbole'},
-              {'s_per_epoch': 's_per_epoch'}),
+              {'s_per_epoch': 's_per_epoch', 's_to_best': 's_to_best'}),
     BenchRule(r'encode-(?P<model>.+)-users', 'encode', **_ENCODE, keys={'texts': 'users'}),
     BenchRule(r'encode-(?P<model>.+)', 'encode', **_ENCODE, keys={'texts': 'items'}),
     BenchRule(r'score-(?P<n_items>\d+)', 'rank', {'llmrec': 'llmrec'}, {'users_per_s': 'users_per_s', 'peak_fraction': 'peak_fraction'}),

@@ -48,6 +48,10 @@ def load_lm(path, dtype=torch.float32):
     hf_logging.disable_progress_bar()  # one 'Loading weights' bar per load is noise in a stage log
     tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     lm = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=dtype)
+    end = lm.generation_config.eos_token_id  # where generation stops; targets must end with the same token
+    end = end[0] if isinstance(end, (list, tuple)) else end
+    if end is not None and tok.eos_token_id != end:  # a GGUF conversion (transformers 5.17) gave SmolLM2's tokenizer
+        tok.eos_token = tok.convert_ids_to_tokens(end)  # eos <|im_start|>, its generation config <|im_end|>
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     lm.generation_config.pad_token_id = tok.pad_token_id
     return tok, lm

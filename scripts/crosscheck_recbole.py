@@ -98,7 +98,7 @@ def cmd_recbole(a):
 
     class MaskedTrainer(Trainer):
         "RecBole's trainer; full-sort scores of the user's history items (train, +valid at test) set to -inf."
-        masks, phase, epoch_s = None, 'valid', []
+        masks, phase, epoch_s, valid_log = None, 'valid', [], []
         def _train_epoch(self, *args, **kw):
             t = time.perf_counter(); out = super()._train_epoch(*args, **kw)
             self.epoch_s.append(time.perf_counter() - t); return out
@@ -108,7 +108,8 @@ def cmd_recbole(a):
             scores[self.masks[self.phase][users].to(scores.device)] = -float('inf')
             return interaction, scores, positive_u, positive_i
         def _valid_epoch(self, *args, **kw):
-            self.phase = 'valid'; return super()._valid_epoch(*args, **kw)
+            self.phase = 'valid'; score, result = super()._valid_epoch(*args, **kw)
+            self.valid_log.append((len(self.epoch_s), float(score))); return score, result  # (epochs trained, score)
 
     for model in a.models:
         hp = settings[model]
@@ -138,7 +139,7 @@ def cmd_recbole(a):
         train_data, valid_data, test_data = data_preparation(config, dataset)
         net = get_model(config['model'])(config, train_data._dataset).to(config['device'])
         trainer = MaskedTrainer(config, net)
-        trainer.epoch_s = []
+        trainer.epoch_s, trainer.valid_log = [], []
         # history masks in RecBole's internal ids (row = internal user id, column = internal item id)
         uid, iid = dataset.uid_field, dataset.iid_field
         masks = {}
@@ -158,6 +159,7 @@ def cmd_recbole(a):
         results[model] = {'valid': {k: float(v) for k, v in best_valid_result.items()},
                           'test': {k: float(v) for k, v in test_result.items()},
                           'epochs': len(trainer.epoch_s), 's_per_epoch': float(np.mean(trainer.epoch_s)),
+                          'best_epoch': max(trainer.valid_log, key=lambda e: e[1])[0] if trainer.valid_log else None,
                           'train_s': train_s, 'settings': hp, 'recbole_config': {k: str(v) for k, v in cfg.items()},
                           'n_users_test': int(len(test_data.dataset)) if seq else int(len(test_data.uid_list))}
         print(model, json.dumps(results[model]['test']), f"{results[model]['s_per_epoch']:.1f} s/epoch", flush=True)
@@ -181,6 +183,13 @@ def cmd_ours(a):
         (work / 'llmrec.json').write_text(json.dumps(results, indent=2))
 
 
+def best_epoch(r:dict) -> int|None:
+    "The run's best validation epoch: recorded, or the only check when the run validated once, after its last epoch."
+    if r.get('best_epoch'): return int(r['best_epoch'])
+    st = r.get('settings', {})  # runs recorded before best_epoch was (the fourth session's RecBole runs)
+    return int(r['epochs']) if st.get('eval_every', 0) >= r['epochs'] == st.get('max_epochs') else None
+
+
 def cmd_merge(a):
     "Write results/crosscheck.csv (dataset,model,system,metric,value) and the timing rows."
     import pandas as pd
@@ -198,6 +207,10 @@ def cmd_merge(a):
         for system, d in (('llmrec', ours), ('recbole', rb)):
             bench += [(f'crosscheck-{model}-ml-100k', system, 'demo', device_name('cpu') + '-1thread', m, float(d[model][m]))
                       for m in ('s_per_epoch', 'train_s', 'epochs')]
+            best = best_epoch(d[model])
+            if best:  # training seconds until the best validation check, as llmrec's `s_to_best` (align.bench_rows)
+                bench.append((f'crosscheck-{model}-ml-100k', system, 'demo', device_name('cpu') + '-1thread', 's_to_best',
+                               float(d[model]['s_per_epoch']) * best))
     df = pd.DataFrame(rows, columns=['dataset', 'model', 'system', 'metric', 'value'])
     write_csv(df, a.out)
     write_csv(pd.DataFrame(bench, columns=['benchmark', 'system', 'profile', 'device', 'metric', 'value']), a.bench)

@@ -12,12 +12,17 @@ results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret
 results/reason-examples/paper.csv (the texts of the paper's three examples).
 
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
-genret of all seeds, timing rows). The fifth session's import:
-    python scripts/gpu_generate.py import --src OLD C1 C2 C3
-OLD rebuilt the fourth session's files from the committed outputs: the reason texts of seeds 0 and 1 from
-models/paper/<ds>/generate/reasons.csv, their timing JSONs from results/bench-runs/paper/<ds>/generate.csv (in the order
-the import wrote them), and genret.csv of seed 0 without its timing rows (they timed the trie before its in-place
-masking, so the constrained/unconstrained ratio comes from seeds 1 and 2 only); C1-C3 are gpu_generate.sh's archives.
+genret, timing rows).
+
+The fifth session found that every SmolLM2 run so far had trained its targets to end with the tokenizer's end token
+while generation stopped at the generation config's, and the device's transformers (5.17) converts the GGUF with
+different ones (<|im_start|> vs <|im_end|>): most SmolLM2 reasons ended in a tail of chat-template words, and free
+generative retrieval never ended a title (valid-item rate ~0). `lm.load_lm` now aligns the two. The SmolLM2 runs
+before the fix (llmrec seeds 0-2, llmrec-noprompt seeds 0-2, genret seeds 0-2) were discarded; llmrec's reasons and
+genret were rerun once each (seed 0, gpu_generate.sh B1, S, CF). The import of that session, with the unaffected
+small-decoder runs (llmrec-scratch, peter: seeds 0 and 1 rebuilt from the committed outputs, seed 2 from C1) and C1's
+forced-length tokens/s:
+    python scripts/gpu_generate.py import --src OLD C1 C2 CF   (each holding only the files named above)
 
 Runs of the fourth session: call C of gpu_generate.sh ran out of its 600 s with 4 runs sharing the GPU, and the device tool
 returns at most a fixed number of files, so only genret came back from it; seed 0 (every learned model) and seed 1

