@@ -37,10 +37,10 @@ register_params('bench', BENCH_DEFAULTS, {
 
 # %% auto #0
 __all__ = ['BENCH_DEFAULTS', 'BENCHMARKS', 'SYSTEMS', 'METRICS', 'PROFILE_KEYS', 'LATENCY_FEEDBACK_TURNS', 'BENCH_RULES',
-           'TIDY_ORDER', 'rank_topk', 'bench_scoring', 'scaling_exponent', 'synthetic_recommender', 'bench_recommend',
-           'run_bench_scoring', 'time_encode', 'time_align_epoch', 'time_rank', 'bench_profile', 'parse_profile',
-           'run_bench_scaling', 'scaling_exponents', 'BenchRule', 'normalise_device', 'map_bench', 'tidy_bench',
-           'run_bench']
+           'TIDY_ORDER', 'REPEATED', 'rank_topk', 'bench_scoring', 'scaling_exponent', 'synthetic_recommender',
+           'bench_recommend', 'run_bench_scoring', 'time_encode', 'time_align_epoch', 'time_rank', 'bench_profile',
+           'parse_profile', 'run_bench_scaling', 'scaling_exponents', 'BenchRule', 'normalise_device', 'map_bench',
+           'tidy_bench', 'run_bench']
 
 # %% ../nbs/70_bench.ipynb #0179b5f3
 def rank_topk(users:torch.Tensor, # (B, d) user vectors
@@ -362,9 +362,12 @@ def _peak_rows(t:pd.DataFrame) -> pd.DataFrame:
     j = rate.merge(pf[key + ['value']], on=key, suffixes=('', '_pf'))
     return j.assign(system='peak', value=j.value / j.value_pf)[t.columns.tolist()]
 
+REPEATED = 'a repeated run of the same key (its value enters the mean of the first row)'
+
 def map_bench(detail:pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: # raw rows (`results/bench-detail.csv`)
     "The tidy rows of `detail` (see `BENCH_RULES`), and the raw rows left out with the reason in a `why` column."
     cols = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
+    repeats = detail[detail.duplicated(cols[:5])][cols].assign(why=REPEATED)  # reported, so that no raw row vanishes
     detail = detail[cols].groupby(cols[:5], sort=False, as_index=False, dropna=False).value.mean()  # repeated runs (seeds): their mean
     rules = [(rule, re.compile(rule.pattern)) for rule in BENCH_RULES]
     sibling = {tuple(k): v for k, v in zip(detail[cols[:5]].itertuples(index=False, name=None), detail.value)}
@@ -374,7 +377,7 @@ def map_bench(detail:pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: # raw r
         (tidy.append(row) if row else out.append({**r._asdict(), 'why': why}))
     t = pd.DataFrame(tidy, columns=cols)
     dup = t.duplicated(cols[:5], keep='first')
-    left = pd.DataFrame(out, columns=cols + ['why'])
+    left = pd.concat([pd.DataFrame(out, columns=cols + ['why']), repeats], ignore_index=True)
     if dup.any():
         left = pd.concat([left, t[dup].assign(why='same tidy row as an earlier rule (kept in detail only)')])
         t = t[~dup]

@@ -112,7 +112,9 @@ def main(argv=None) -> int:
             if a.test:
                 cmd = ['make', '-o', '.venv/.installed', 'test']
                 rc, walls, peaks = run_timed(cmd, work, env, log, first_key='make-test', stages=False)
-                if rc != 0: raise SystemExit(f'bench_pipeline: `make test` failed (exit {rc}); see {log_path}')
+                if rc != 0:  # the repro's rows are still worth keeping; no test row for a failed test run
+                    write_csv(pd.DataFrame(rows, columns=COLS), a.out)
+                    raise SystemExit(f'bench_pipeline: `make test` failed (exit {rc}); see {log_path} (dvc repro rows written to {a.out})')
                 rows += [row('wall_s', walls['_total'], command='make-test'),
                          row('peak_rss_mb', peaks.get('make-test', 0) / 2**20, command='make-test')]
         df = pd.DataFrame(rows, columns=COLS)

@@ -83,8 +83,10 @@ def trie_mask():
 
 
 def _kernel_table(prof, wall_s:float, n_rows:int=12) -> str:
-    "GPU kernel time per op (self device time), its share of the wall time, and the GPU's busy share."
-    ev = [e for e in prof.key_averages() if e.self_device_time_total > 0]
+    "GPU kernel time per kernel, its share of the wall time, and the GPU's busy share (kernels only: an op row's device
+    time repeats its kernels', so the session-five outputs, which summed both, read about twice the busy share)."
+    from torch.autograd import DeviceType
+    ev = [e for e in prof.key_averages() if e.self_device_time_total > 0 and e.device_type == DeviceType.CUDA]
     busy = sum(e.self_device_time_total for e in ev) / 1e6  # seconds of kernels
     lines = [f'wall {wall_s * 1000:.1f} ms, GPU kernels {busy * 1000:.1f} ms: the GPU is busy {busy / wall_s:.1%} of the wall time']
     for e in sorted(ev, key=lambda e: -e.self_device_time_total)[:n_rows]:
@@ -157,7 +159,7 @@ def gpu_encode(model_dir, data_dir, kind='items', n=16384):
         t0 = time.perf_counter(); enc.encode(texts, mt, progress=False); sync(); wall = time.perf_counter() - t0
     print(_kernel_table(prof, wall))
     ev = {e.key: e for e in prof.key_averages()}
-    mm = sum(e.self_device_time_total for k, e in ev.items() if any(s in k.lower() for s in ('gemm', 'matmul', 'cutlass', 'sm90_xmma', 'nvjet'))) / 1e6
+    mm = sum(e.self_device_time_total for k, e in ev.items() if not k.startswith('aten::') and any(s in k.lower() for s in ('gemm', 'matmul', 'cutlass', 'sm90_xmma', 'nvjet'))) / 1e6
     print(f'matrix-product kernels: {mm * 1000:.1f} ms, at {fl / max(mm, 1e-9) / 1e12:.0f} TFLOP/s while they run')
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec.bench import (BENCHMARKS, METRICS, SYSTEMS, bench_profile, map_bench, normalise_device, parse_profile,
+from llmrec.bench import (BENCHMARKS, METRICS, REPEATED, SYSTEMS, bench_profile, map_bench, normalise_device, parse_profile,
                           run_bench, run_bench_scoring, scaling_exponents, tidy_bench)
 from llmrec.cli import main
 from llmrec.config import LlmrecError
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COLS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
 # why a raw row may stay in bench-detail.csv only; anything else (an unknown name above all) fails the test
 KNOWN_REASONS = {'metric not in the scheme', 'system not in the scheme', 'read into the profile cell',
-                 'same tidy row as an earlier rule (kept in detail only)'}
+                 'same tidy row as an earlier rule (kept in detail only)', REPEATED}
 
 
 def _raw(rows): return pd.DataFrame(rows, columns=COLS)
@@ -121,3 +121,12 @@ def test_latency_rows_at_a_synthetic_catalogue(tmp_path):
     rec = t[t.benchmark == 'recommend']
     assert set(rec.profile) == {'demo dataset=synthetic n_items=600'} and set(rec.metric) == {'p50_ms', 'p99_ms'}
     assert set(t[t.benchmark == 'rank'].profile) == {'demo n_items=1000'}
+
+
+def test_repeated_runs_of_one_key_are_averaged_and_reported():
+    "Two seeds' raw rows with the same key give one tidy row with their mean; the second is reported, not lost."
+    key = ('genret-ml-100k', 'llmrec-genret', 'paper', 'NVIDIA-H200', 'constrained_ratio')
+    t, left = map_bench(_raw([(*key, 1.2), (*key, 1.4)]))
+    r = t[t.metric == 'constrained_ratio']
+    assert len(r) == 1 and r.value.iloc[0] == pytest.approx(1.3) and r.device.iloc[0] == 'h200'
+    assert list(left.why) == [REPEATED] and left.value.iloc[0] == 1.4
