@@ -185,14 +185,15 @@ def time_rank(sizes, users:int=1000, dim:int=128, device='cpu', min_seconds:floa
     return [users / bench_scoring(n, dim, device=device, min_seconds=min_seconds)['users_per_s'] for n in sizes]
 
 # %% ../nbs/70_bench.ipynb #3220f652
-BENCHMARKS = ('encode', 'train', 'rank', 'recommend', 'generate', 'pipeline', 'scaling')
+BENCHMARKS = ('encode', 'train', 'rank', 'recommend', 'generate', 'pipeline', 'scaling', 'scaleout')
 SYSTEMS = ('llmrec', 'sentence-transformers', 'recbole', 'peak')
 METRICS = ('items_per_s', 's_per_epoch', 's_to_best', 'users_per_s', 'peak_fraction', 'p50_ms', 'p99_ms',
-           'tokens_per_s', 'constrained_ratio', 'wall_s', 'peak_rss_mb')
+           'tokens_per_s', 'constrained_ratio', 'wall_s', 'peak_rss_mb',
+           'items_per_s_per_gpu', 'scaling_efficiency')  # scaleout: throughput per GPU; rate with N GPUs / (N x rate with one)
 PROFILE_KEYS = ('dataset', # a prepared dataset, or `synthetic`
                 'model', # the model trained, the encoder, or the reason generator
                 'texts', # encode: `items` or `users` (profiles)
-                'step', # scaling: `encode`, `align` or `rank`
+                'step', # scaling: `encode`, `align` or `rank`; scaleout: `encode`, `align` or `generate`
                 'stage', # pipeline: a `dvc.yaml` stage, e.g. `encode@ml-100k`
                 'command', # pipeline: a command other than `dvc repro`, e.g. `make-test`
                 'feedback', # recommend: feedback turns given before the list (absent: none)

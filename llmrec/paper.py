@@ -16,14 +16,15 @@ from .config import DATASETS, OFFLINE_ENV, LlmrecError, atomic_write
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', 'MISSING', 'GOAL_COLUMNS', 'CROSSCHECK_COLUMNS',
            'BENCH_COLUMNS', 'BASELINE_MODELS', 'ABLATION_MODELS', 'ALPHA', 'PUBLISHED_BEAUTY', 'EFFICIENCY_GOALS',
-           'EFFICIENCY_COLUMNS', 'NOT_LIKE_FOR_LIKE', 'INTERACT_COLUMNS', 'INTERACT_ORDER', 'KIND_NAMES', 'paper_root',
-           'load_ranking', 'mean_std', 'results_table', 'headline_profile', 'n_seeds', 'best_model', 'missing_results',
-           'words', 'prose', 'dataset_stats', 'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm',
-           'sig_mark', 'fmt_p', 'main_table', 'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table',
-           'seed_gaps', 'published_table', 'published_ratio', 'crosscheck_table', 'crosscheck_outside',
-           'ablation_table', 'ablations_not_lower', 'encode_bench_table', 'train_bench_table', 'efficiency_table',
-           'scaling_figure', 'interact_table', 'interact_figure', 'reason_examples', 'genret_table', 'parse_qmd',
-           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
+           'EFFICIENCY_COLUMNS', 'NOT_LIKE_FOR_LIKE', 'INTERACT_COLUMNS', 'INTERACT_ORDER', 'SCALEOUT_UNITS',
+           'SCALEOUT_QUALITY', 'KIND_NAMES', 'paper_root', 'load_ranking', 'mean_std', 'results_table',
+           'headline_profile', 'n_seeds', 'best_model', 'missing_results', 'words', 'prose', 'dataset_stats',
+           'stats_table', 'md_table', 'ranking_figure', 'load_table', 'pm', 'sig_mark', 'fmt_p', 'main_table',
+           'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps', 'published_table',
+           'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table', 'ablations_not_lower',
+           'encode_bench_table', 'train_bench_table', 'efficiency_table', 'scaling_figure', 'interact_table',
+           'interact_figure', 'reason_examples', 'genret_table', 'scaleout_table', 'parse_qmd', 'execute_chunks',
+           'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
            'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
@@ -598,6 +599,35 @@ def genret_table(root, # the project folder
         out.append({'Dataset': d, 'Profile': p, 'List': label.get(m, m), 'Seeds': str(g.seed.nunique()),
                     **{k: mean_std(g[g.metric == k].value, 4) for k in metrics}})
     return pd.DataFrame(out, columns=cols)
+
+# %% ../nbs/90_paper.ipynb #46f86e3e
+SCALEOUT_UNITS = {'encode': 'texts/s', 'align': 'training windows/s', 'generate': 'training sentences/s'}
+SCALEOUT_QUALITY = {'align': 'NDCG@10', 'generate': 'ROUGE-L'}  # the test metric each step is judged by
+
+def scaleout_table(bench:pd.DataFrame, # tidy rows of results/bench.csv (benchmark `scaleout`)
+                   runs:pd.DataFrame|None=None, # results/scaleout-paper.csv: step, dataset, model, devices, seed, metric, value
+                   ) -> pd.DataFrame:
+    "Scale-out (issue 10): per step, throughput on one GPU and on two, per GPU, scaling efficiency, and the step's test metric."
+    from llmrec.bench import parse_profile
+    cols = ['Step', 'Dataset', 'Unit', '1 GPU', '2 GPUs', 'Per GPU (2)', 'Efficiency', 'Test metric', 'Metric, 1 GPU', 'Metric, 2 GPUs']
+    s = bench[bench.benchmark == 'scaleout']
+    out = []
+    for profile, g in s.groupby('profile', sort=False):
+        keys = parse_profile(profile)[1]
+        v = g.set_index(['device', 'metric']).value
+        get = lambda d, m: v.get((d, m), np.nan)
+        row = {'Step': keys.get('step', MISSING), 'Dataset': keys.get('dataset', MISSING), 'Unit': SCALEOUT_UNITS.get(keys.get('step'), 'items/s'),
+               '1 GPU': f"{get('h200', 'items_per_s'):,.0f}", '2 GPUs': f"{get('h200-x2', 'items_per_s'):,.0f}",
+               'Per GPU (2)': f"{get('h200-x2', 'items_per_s_per_gpu'):,.0f}", 'Efficiency': f"{get('h200-x2', 'scaling_efficiency'):.2f}",
+               'Test metric': MISSING, 'Metric, 1 GPU': MISSING, 'Metric, 2 GPUs': MISSING}
+        metric = SCALEOUT_QUALITY.get(keys.get('step'))
+        if runs is not None and metric:
+            r = runs[(runs.step == keys['step']) & (runs.dataset == keys.get('dataset')) & (runs.metric == metric)]
+            row.update({'Test metric': metric, 'Metric, 1 GPU': mean_std(r[r.devices == 1].value, 4),
+                        'Metric, 2 GPUs': mean_std(r[r.devices == 2].value, 4)})
+        out.append(row)
+    order = {k: i for i, k in enumerate(SCALEOUT_UNITS)}
+    return pd.DataFrame(out, columns=cols).sort_values('Step', key=lambda c: c.map(order), kind='stable').reset_index(drop=True)
 
 # %% ../nbs/90_paper.ipynb #d56b9816
 _CELL_OPEN = re.compile(r'^(`{3,})\s*\{python(?:[\s,][^}]*)?\}\s*$')

@@ -78,18 +78,27 @@ def import_(a):
     seeds = set()
     files = sorted((f for s in srcs for f in s.glob('reasons-seed*-*.csv')), key=lambda f: f.name)
     if len({f.name for f in files}) < len(files): raise SystemExit('the same reasons file in two --src folders')
-    for f in files:
-        src = f.parent
-        t = pd.read_csv(f, keep_default_na=False)
+    label = lambda d: (d / 'gpu.txt').read_text().strip().replace(' ', '-') if (d / 'gpu.txt').exists() else gpu  # a folder's own label first
+    runs = [(pd.read_csv(f, keep_default_na=False), json.loads((f.parent / f.name.replace('reasons-', 'timing-').replace('.csv', '.json')).read_text()),
+             label(f.parent)) for f in files]
+    kept = pd.DataFrame(columns=BENCH_COLUMNS)
+    if a.merge:  # the committed runs stay: their texts (learned models) and timing rows; the new runs are added
+        new = {(t.model.iloc[0], int(t.seed.iloc[0])) for t, *_ in runs}
+        old = pd.read_csv(f'models/paper/{DS}/generate/reasons.csv', keep_default_na=False)
+        old = old[old.model.isin(LEARNED_PAPER)]
+        clash = sorted(set(zip(old.model, old.seed)) & new)
+        if clash: raise SystemExit(f'--merge: runs {clash} are both committed and in --src')
+        runs = [(g, {}, gpu) for _, g in old.groupby(['model', 'seed'], sort=True)] + runs
+        kept = pd.read_csv(f'results/bench-runs/paper/{DS}/generate.csv')
+    for t, timing, dev in runs:
         seed, m = int(t.seed.iloc[0]), t.model.iloc[0]
         seeds.add(seed)
-        timing = json.loads((src / f.name.replace('reasons-', 'timing-').replace('.csv', '.json')).read_text())
         g = t.set_index(['user_idx', 'item_idx']).loc[list(zip(test.user_idx, test.item_idx))].reset_index()
         rs = [tokenize(r) for r in g.reason]
         for metric, value in reason_metrics(rs, test, rd).items():
             if value == value: rows.append((DS, m, 'paper', seed, metric, value))  # NaN (nothing mentioned): no row
         texts.append(g)
-        for metric, value in timing.get(m, {}).items(): bench.append((f'generate-{DS}', m, 'paper', gpu, metric, value))
+        for metric, value in timing.get(m, {}).items(): bench.append((f'generate-{DS}', m, 'paper', dev, metric, value))
     for seed in sorted(seeds):
         for m, rs in (('template', template_reasons(rd, test.item_idx.to_numpy())),
                       ('retrieval', retrieval_reasons(rd, test.user_idx.to_numpy(), test.item_idx.to_numpy(), hp['max_words']))):
@@ -108,14 +117,16 @@ def import_(a):
     keep = keep[(keep.seed == 0) & keep.user_idx.isin(set(data.users.set_index('user_id').loc[picked.user].user_idx))]
     write_csv(keep, 'results/reason-examples/paper.csv')  # small: the texts the paper's example table reads
     extra = [pd.read_csv(f) for s in srcs for f in sorted(s.glob('bench-generate*.csv'))]
-    b = pd.concat([pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
+    b = pd.concat([kept, pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
     write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')
     genret = [pd.read_csv(s / 'genret.csv') for s in srcs if (s / 'genret.csv').exists()]
+    if genret and a.merge: genret.insert(0, pd.read_csv('results/genret-runs/paper/ml-100k/genret.csv'))
     if genret:
         g = pd.concat(genret, ignore_index=True).sort_values(['seed', 'model', 'metric'], kind='stable')
         if g.duplicated(['model', 'seed', 'metric']).any(): raise SystemExit('a genret seed in two --src folders')
         write_csv(g, 'results/genret-runs/paper/ml-100k/genret.csv')
         gb = [pd.read_csv(s / 'bench-genret.csv') for s in srcs if (s / 'bench-genret.csv').exists()]
+        if gb and a.merge: gb.insert(0, pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv'))
         if gb: write_csv(pd.concat(gb, ignore_index=True), 'results/bench-runs/paper/ml-100k/genret.csv')
     print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
 
@@ -126,5 +137,7 @@ if __name__ == '__main__':
     s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
     s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
     s.set_defaults(fn=reasons)
-    s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+'); s.set_defaults(fn=import_)
+    s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+')
+    s.add_argument('--merge', action='store_true', help='keep the committed runs and add those in --src (new model/seed pairs only)')
+    s.set_defaults(fn=import_)
     a = ap.parse_args(); a.fn(a)

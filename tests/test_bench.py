@@ -130,3 +130,17 @@ def test_repeated_runs_of_one_key_are_averaged_and_reported():
     r = t[t.metric == 'constrained_ratio']
     assert len(r) == 1 and r.value.iloc[0] == pytest.approx(1.3) and r.device.iloc[0] == 'h200'
     assert list(left.why) == [REPEATED] and left.value.iloc[0] == 1.4
+
+
+def test_scaleout_rows_are_consistent():
+    "Issue 10's rows (scripts/gpu_ddp.py import): per-GPU rate = rate / N, efficiency = rate(2 GPUs) / (2 x rate(1 GPU))."
+    t = pd.read_csv(ROOT / 'results' / 'bench.csv')
+    s = t[t.benchmark == 'scaleout']
+    assert set(s.device) == {'h200', 'h200-x2'} and {parse_profile(p)[1]['step'] for p in s.profile} == {'encode', 'align', 'generate'}
+    for profile, g in s.groupby('profile'):
+        v = g.set_index(['device', 'metric']).value
+        for dev, n in (('h200', 1), ('h200-x2', 2)):
+            assert np.isclose(v[dev, 'items_per_s_per_gpu'], v[dev, 'items_per_s'] / n, rtol=1e-4), profile
+        assert np.isclose(v['h200-x2', 'scaling_efficiency'], v['h200-x2', 'items_per_s'] / (2 * v['h200', 'items_per_s']), rtol=1e-4), profile
+        if 's_per_epoch' in g.metric.values:  # throughput is a fixed count per epoch over the epoch's seconds
+            assert np.isclose(v['h200', 'items_per_s'] * v['h200', 's_per_epoch'], v['h200-x2', 'items_per_s'] * v['h200-x2', 's_per_epoch'], rtol=1e-4)
