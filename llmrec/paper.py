@@ -30,7 +30,7 @@ __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', '
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
 RANKING_METRICS = ('HR@5', 'HR@10', 'HR@20', 'NDCG@5', 'NDCG@10', 'NDCG@20', 'MRR@10')
-RANKING_MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'genret', 'llmrec', 'llmrec-nollm',
+RANKING_MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec', 'llmrec-nollm',  # genret: its own table (genret_table)
                   'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
 SCENARIOS = {'ml-100k': 'movies', 'amazon-scientific': 'e-commerce, rich item text',
              'amazon-musical-instruments': 'e-commerce with reviews', 'microlens-50k': 'short video',
