@@ -88,6 +88,11 @@ def _interact(a):
     run_interact(Path(a.data), Path(a.run), Path(a.out), Path(a.tuned),
                  load_params(a.params, sections=['interact', 'align', 'encode']), bench_csv=Path(a.bench))
 
+def _attr_reasons(a):
+    from llmrec.interact import run_attr_reasons
+    run_attr_reasons(Path(a.run), Path(a.out), Path(a.texts), load_params(a.params, sections=['interact', 'align', 'encode']),
+                     cache_dir=a.cache)
+
 def _recommend(a):
     from llmrec.interact import Recommender
     params = load_params(a.params, sections=['interact', 'align', 'encode'])
@@ -230,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--out', required=True); s.add_argument('--tuned', required=True, help='folder for the chosen weights')
     s.add_argument('--bench', required=True); s.add_argument('--params', default='params.yaml')
     s.set_defaults(fn=_interact)
+    s = sub.add_parser('attr-reasons', help='reasons from attributes (template, zero-shot LM) measured by grounding alone')
+    s.add_argument('--run', required=True, help='the align stage folder (served model)'); s.add_argument('--out', required=True)
+    s.add_argument('--texts', required=True, help='CSV of the reasons as written'); s.add_argument('--cache', default='models/encoders')
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=_attr_reasons)
     s = sub.add_parser('recommend', help='a list with reasons for one user, after optional feedback turns')
     s.add_argument('--user', default=None, help="a user id of the dataset (users.parquet's user_id)")
     s.add_argument('--history', nargs='*', default=None, metavar='ITEM',

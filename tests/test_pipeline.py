@@ -20,17 +20,19 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     # The skeleton's path (prepare -> baselines -> evaluate -> bench -> paper); encode, align and the scaling benchmark
     # (which loads the encoder) have their own tests and cost minutes of CPU here, so they are cut from this copy.
     pipeline = yaml.safe_load((ROOT / 'dvc.yaml').read_text())
-    for stage in ('encode', 'bench-encode', 'bench-scaling', 'align', 'generate', 'interact'): pipeline['stages'].pop(stage, None)
+    for stage in ('encode', 'bench-encode', 'bench-scaling', 'align', 'generate', 'interact', 'attr-reasons'): pipeline['stages'].pop(stage, None)
     ev, paper = pipeline['stages']['evaluate'], pipeline['stages']['paper']  # no reasons / interaction without their stages
     ev['cmd'] = ev['cmd'].replace('--reasons-runs results/reasons-runs --reasons-out results/reasons.csv', '')
     ev['cmd'] = ev['cmd'].replace('--interact-runs results/interact-runs --interact-out results/interact.csv', '')
     ev['deps'] = [d for d in ev['deps'] if d not in ('results/reasons-runs', 'results/interact-runs')]
     ev['outs'] = [o for o in ev['outs'] if 'results/reasons.csv' not in o and 'results/interact.csv' not in o]
-    paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv')
+    paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv', 'results/attr-reasons-runs')
                      and not d.endswith('generate/reasons.csv')]
     (proj / 'results').mkdir()
-    for f in ('crosscheck.csv', 'align-goals-paper.csv'):  # inputs made outside the pipeline (own env / GPU runs)
+    for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv'):  # inputs made outside the pipeline (own env / GPU runs)
         shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
+    for d in ('genret-runs', 'reason-examples'):
+        shutil.copytree(ROOT / 'results' / d, proj / 'results' / d)
     (proj / 'dvc.yaml').write_text(yaml.safe_dump(pipeline, sort_keys=False))
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     params['base']['datasets'] = list(datasets)
