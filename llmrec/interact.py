@@ -666,7 +666,7 @@ def collect_interact(runs_dir, out_csv) -> pd.DataFrame:
 
 # %% ../nbs/40_interact.ipynb #31631c09
 _QUOTED = re.compile(r'"[^"]*"')
-_YEAR = re.compile(r'(?<!\d)(1[89]\d\d|20\d\d)(?!\d)')
+_YEAR_MENTION = re.compile(r'(?<!\d)(1[89]\d\d|20\d\d)(?!\d)')  # not `_YEAR`: the feedback parser's
 
 def attribute_mentions(text:str, # a reason
                        item:int, # the item it explains (item_idx)
@@ -676,7 +676,7 @@ def attribute_mentions(text:str, # a reason
     own = catalogue.facets[item]
     out = [(m, bool(catalogue.by_surface[m] & own)) for m in (catalogue.pattern.findall(t) if catalogue.pattern else [])]
     y = catalogue.years[item] if catalogue.years is not None else np.nan
-    out += [(m, not np.isnan(y) and int(m) == int(y)) for m in _YEAR.findall(t)]
+    out += [(m, not np.isnan(y) and int(m) == int(y)) for m in _YEAR_MENTION.findall(t)]
     return out
 
 _ARTICLE = re.compile(r'^(.*), (the|a|an)$', re.I)
