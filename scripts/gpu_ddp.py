@@ -20,7 +20,9 @@ What each figure is:
 - scaling efficiency: throughput with 2 devices / (2 x throughput with 1 device).
 The run of 2026-11-29 (sixth session): X1 and X4 of scripts/gpu_ddp.sh on nvidia-h200-x2. X1's file list was cut by
 the device tool's file count (encode-compare.json and the MicroLens manifests did not come back); its printed output
-holds them and is kept as X1/output_tail.txt, which `import` reads for the vector comparison.
+holds them and is kept as X1/output_tail.txt, which `import` reads for the vector comparison. What came back is
+committed (small): python scripts/gpu_ddp.py import --src results/device-runs/scaleout/X1 results/device-runs/scaleout/X4
+rebuilds both results files byte for byte.
 """
 import argparse, json, re, sys
 from pathlib import Path
