@@ -711,9 +711,9 @@ def attribute_grounding(texts:list[str], items, catalogue:Catalogue, histories=N
 ATTR_PREFIX = 'You may like it because'
 
 def item_text(rec:Recommender, i:int) -> str:
-    "An item as the LM is shown it: title, then its attribute values."
-    vals = ', '.join(v for _, v in sorted(rec.catalogue.facets[i]))
-    return rec.titles[i] + (f' ({vals})' if vals else '')
+    "An item as the LM is shown it: title, then its attributes as `recommend`'s reasons write them."
+    facets = _fmt_facets(rec.catalogue.facets[i])
+    return rec.titles[i] + (f' ({facets})' if facets else '')
 
 def attribute_prompts(rec:Recommender, pairs:list[tuple[np.ndarray, int]], tok, n_hist:int=3) -> list[str]:
     "Chat prompts (history, item) -> text ending with `ATTR_PREFIX`, which the LM continues."
@@ -755,10 +755,10 @@ def run_attr_reasons(run_dir, # the align stage's served model folder
     rec = Recommender.load(run_dir, params=params, encoder=False)
     users = rec.data.users.sort_values('user_idx').user_id.astype(str).tolist()[:p['reason_users']]
     pairs, rows, texts = [], [], []
+    seqs = rec.data.sequences('test')  # per user: training + validation items in time order
     for u in users:
         r = rec.recommend(u, k=1)
-        seq = rec.data.sequences('test')[rec.user_idx(u)]  # the same items in time order
-        pairs.append((np.asarray(seq, dtype=np.int64), int(r.items.item_idx.iloc[0])))
+        pairs.append((np.asarray(seqs[rec.user_idx(u)], dtype=np.int64), int(r.items.item_idx.iloc[0])))
         texts.append((u, r.items.item_id.iloc[0], 'template', r.items.reason.iloc[0]))
     lm_texts = lm_attribute_reasons(rec, pairs, lm_dir(p['reason_lm'], cache_dir), p['reason_batch_size'], p['reason_max_new_tokens'])
     texts += [(u, rec.item_ids[i], f"{p['reason_lm']}-zeroshot", t) for u, (_, i), t in zip(users, pairs, lm_texts)]

@@ -48,7 +48,7 @@ def compare_vectors(a):
 def import_(a):
     import ast
     import pandas as pd
-    from llmrec.align import AlignBatches
+    from llmrec.align import AlignBatches, align_hparams
     from llmrec.bench import bench_profile
     from llmrec.config import load_params, write_csv
     from llmrec.data import load_recdata
@@ -77,10 +77,8 @@ def import_(a):
     comp = [ast.literal_eval(l) for l in find('output_tail.txt').read_text().splitlines() if l.startswith("{'file'")]
     # align
     params = load_params(profile='paper', sections=['align'])
-    hp = {**params['align'], **params['align'].get('amazon-scientific', {})}
+    hp = align_hparams(params['align'], 'amazon-scientific')  # what `llmrec align` trained with
     data = load_recdata('data/amazon-scientific')
-    from llmrec.align import ALIGN_HP
-    hp = {**ALIGN_HP, **{k: v for k, v in hp.items() if k in ALIGN_HP}}
     windows = len(AlignBatches(data.train_sequences(), hp['max_len'], hp['batch_size']).inputs)
     spe = {n: pd.read_csv(find(f'bench-align-d{n}.csv')).set_index('metric').value for n in (1, 2)}
     rates('align', 'amazon-scientific', 'llmrec', {n: windows / b['s_per_epoch'] for n, b in spe.items()},

@@ -78,7 +78,9 @@ def import_(a):
     seeds = set()
     files = sorted((f for s in srcs for f in s.glob('reasons-seed*-*.csv')), key=lambda f: f.name)
     if len({f.name for f in files}) < len(files): raise SystemExit('the same reasons file in two --src folders')
-    label = lambda d: (d / 'gpu.txt').read_text().strip().replace(' ', '-') if (d / 'gpu.txt').exists() else gpu  # a folder's own label first
+    # a folder's own label first; a note after '/' says the run shared its device ('NVIDIA H200/shared-with-genret'),
+    # and the tidy bench then prefers a run timed alone (llmrec.bench.map_bench)
+    label = lambda d: (d / 'gpu.txt').read_text().strip().replace(' ', '-') if (d / 'gpu.txt').exists() else gpu
     runs = [(pd.read_csv(f, keep_default_na=False), json.loads((f.parent / f.name.replace('reasons-', 'timing-').replace('.csv', '.json')).read_text()),
              label(f.parent)) for f in files]
     kept = pd.DataFrame(columns=BENCH_COLUMNS)

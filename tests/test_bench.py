@@ -132,6 +132,16 @@ def test_repeated_runs_of_one_key_are_averaged_and_reported():
     assert list(left.why) == [REPEATED] and left.value.iloc[0] == 1.4
 
 
+def test_a_run_timed_alone_wins_over_a_noted_shared_one():
+    "Two raw device labels of one tidy key: the label without a '/' note is kept, whichever comes first."
+    base = ('genret-ml-100k', 'llmrec-genret', 'paper')
+    for order in ((('NVIDIA-H200/shared-with-another-run', 1.8), ('NVIDIA-H200', 1.5)),
+                  (('NVIDIA-H200', 1.5), ('NVIDIA-H200/shared-with-another-run', 1.8))):
+        t, left = map_bench(_raw([(*base, d, 'constrained_ratio', v) for d, v in order]))
+        assert t[t.metric == 'constrained_ratio'].value.tolist() == [1.5], order
+        assert left.value.tolist() == [1.8] and left.why.str.startswith('same tidy row').all()
+
+
 def test_scaleout_rows_are_consistent():
     "Issue 10's rows (scripts/gpu_ddp.py import): per-GPU rate = rate / N, efficiency = rate(2 GPUs) / (2 x rate(1 GPU))."
     t = pd.read_csv(ROOT / 'results' / 'bench.csv')
