@@ -71,7 +71,8 @@ def _generate(a):
     ckpt = Path(a.checkpoints) / params['profile'] / Path(a.data).name / 'generate' if a.checkpoints else None
     run_generate(Path(a.data), Path(a.out), params, vectors_dir=Path(a.vectors) if a.vectors else None,
                  reasons_out=Path(a.reasons), bench_csv=Path(a.bench), ckpt_dir=ckpt,
-                 align_dir=Path(a.align) if a.align else None)
+                 align_dir=Path(a.align) if a.align else None,
+                 tuning_csv=Path(a.reasons).with_name('decoding.csv'))  # the decoding choice's validation table, beside the reasons
 
 def _genret(a):
     from llmrec.lm import run_genret

@@ -4,8 +4,8 @@
 
 # %% ../nbs/30_generate.ipynb #a8dfd4bd
 from __future__ import annotations
-import math, re, shutil, sys, time
-from collections import Counter
+import itertools, math, re, shutil, sys, time
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +28,10 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio',
            'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
            'retrieval_reasons', 'review_profiles', 'aligned_vectors', 'condition_vectors', 'toy_review_data',
-           'DecoderBlock', 'ReasonDecoder', 'greedy_decode', 'item_prefix', 'reason_tensors', 'ReasonSystem',
-           'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate',
-           'examples']
+           'DecoderBlock', 'ReasonDecoder', 'ban_mask', 'greedy_decode', 'beam_decode', 'user_features',
+           'mention_counts', 'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'item_prefix',
+           'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator',
+           'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -46,7 +47,7 @@ GENERATE_DEFAULTS = {
     'lr': 0.001, 'weight_decay': 0.01, 'batch_size': 128,
     'max_epochs': 10, 'patience': 2,  # early stopping on validation loss (patience in epochs)
     'gen_batch_size': 256,  # reasons decoded at once (greedy, KV cache)
-    'max_test': 0,          # > 0: score only the first N test reasons (quick runs); 0: all
+    'max_test': 0,          # > 0: score only the first N test reasons, and choose the decoding on the first N validation ones (quick runs); 0: all
     'progress_bar': False,
     'cpu_threads': 0,       # torch threads on the CPU; 0 = torch's default
     # the backbone of `llmrec` and `llmrec-noprompt`: 'scratch' (the small decoder below: the CPU fallback) or a causal
@@ -66,6 +67,11 @@ GENERATE_DEFAULTS = {
         'max_users': 0,     # > 0: evaluate only this many test users (a fixed random subset); 0: all
         'bench_users': 64,  # users timed for the constrained / unconstrained ratio
         'progress_bar': False},
+    'decoding': {           # how learned models write reasons, chosen on validation (`decode_tuned`); beams 0: greedy only
+        'beams': 0, 'no_repeat_ngram': 0,  # beam candidates per record; > 0: no word n-gram twice in one reason
+        'true': [0.0, 0.5, 1.0, 2.0], 'false': [0.0, 1.0], 'user': [0.0, 0.5, 1.0],  # reranking grids
+        'ground': [False, True],  # grounded decoding (a feature/attribute word the item lacks is never written): off, on
+        'min_grounding': 0.9},  # the kept setting's validation grounding precision, at least (if any setting reaches it)
 }
 def _pos(v): return v > 0
 register_params('generate', GENERATE_DEFAULTS, {
@@ -81,7 +87,11 @@ register_params('generate', GENERATE_DEFAULTS, {
     'lm_max_train': (lambda v: v >= 0, 'must be >= 0'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
                                                        'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users')},
-    'genret.max_users': (lambda v: v >= 0, 'must be >= 0'), 'genret.weight_decay': (lambda v: v >= 0, 'must be >= 0'),
+    'genret.max_users': (lambda v: v >= 0, 'must be >= 0'),
+    'decoding.beams': (lambda v: v >= 0, 'must be >= 0'), 'decoding.no_repeat_ngram': (lambda v: v >= 0, 'must be >= 0'),
+    **{f'decoding.{k}': (lambda v: len(v) > 0 and min(v) >= 0, 'a non-empty list of weights >= 0') for k in ('true', 'false', 'user')},
+    'decoding.min_grounding': (lambda v: 0 <= v <= 1, 'in [0, 1]'),
+    'decoding.ground': (lambda v: len(v) > 0 and all(isinstance(x, bool) for x in v), 'a non-empty list of true/false'), 'genret.weight_decay': (lambda v: v >= 0, 'must be >= 0'),
     'backbone': (lambda v: v in ('scratch', 'smollm2') or Path(v).expanduser().is_dir(),
                  "'scratch', 'smollm2' or a local causal-LM folder")})
 
@@ -409,21 +419,31 @@ class ReasonDecoder(nn.Module):
         return (logits if past is not None else logits[:, -tokens.shape[1]:]), caches
 
 # %% ../nbs/30_generate.ipynb #bc179ce3
+def ban_mask(ban:list[list[int]], n_tokens:int, device=None) -> torch.Tensor:
+    "`(len(ban), n_tokens)` bool: True where a row may not write a token."
+    m = torch.zeros(len(ban), n_tokens, dtype=torch.bool)
+    m[[r for r, b in enumerate(ban) for _ in b], [t for b in ban for t in b]] = True
+    return m.to(device)
+
 @torch.no_grad()
 def greedy_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, # (N,), (N,)
                   prefix:torch.Tensor, # (N, K) item text ids, then <bos>
-                  max_words:int=20, batch_size:int=256, progress:bool=False) -> list[list[int]]:
+                  max_words:int=20, batch_size:int=256, progress:bool=False,
+                  ban:list[list[int]]|None=None, # per row: word ids it may not write (grounded decoding); None: none
+                  ) -> list[list[int]]:
     "Greedy continuation of each prefix (KV cache, batches of `batch_size`); word ids without <bos>/<eos>."
     model.eval(); dev = next(model.parameters()).device
     out = []
     for s in tqdm(range(0, len(users), batch_size), desc='generate', disable=not progress, leave=False):
         u, i, p = (t[s:s + batch_size].to(dev) for t in (users, items, prefix))
         logits, cache = model(u, i, p)
+        banned = None if ban is None else ban_mask(ban[s:s + batch_size], logits.shape[-1], dev)
         start = logits.shape[1] + (model.prompts(u[:1], i[:1]).shape[1])
         seqs, done = [], torch.zeros(len(u), dtype=torch.bool, device=dev)
         for t in range(max_words):
             nxt = logits[:, -1].clone()  # (B, n_tokens)
             nxt[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
+            if banned is not None: nxt.masked_fill_(banned, -math.inf)
             tok = nxt.argmax(-1)  # (B,)
             tok = torch.where(done, torch.full_like(tok, 2), tok)
             seqs.append(tok); done |= tok == 2
@@ -432,6 +452,153 @@ def greedy_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, #
         for row in torch.stack(seqs, 1).tolist():  # (B, steps)
             out.append(row[:row.index(2)] if 2 in row else row)
     return out
+
+# %% ../nbs/30_generate.ipynb #cc0d8d17
+def _ban_repeats(logp:torch.Tensor, seqs:torch.Tensor, n:int):
+    "In place: -inf on every word that would make a row repeat one of its own `n`-grams."
+    rows, cols = [], []
+    for r, s in enumerate(seqs.tolist()):
+        key = tuple(s[len(s) - n + 1:]) if n > 1 else ()
+        for j in range(len(s) - n + 1):
+            if tuple(s[j:j + n - 1]) == key: rows.append(r); cols.append(s[j + n - 1])
+    if rows: logp[rows, cols] = -math.inf
+
+@torch.no_grad()
+def beam_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, # (N,), (N,)
+                prefix:torch.Tensor, # (N, K) item text ids, then <bos>
+                max_words:int=20, beams:int=5,
+                no_repeat_ngram:int=0, # > 0: no word n-gram of this size twice in one reason
+                batch_size:int=256, progress:bool=False,
+                ban:list[list[int]]|None=None, # per row: word ids it may not write (grounded decoding); None: none
+                ) -> tuple[list[list[list[int]]], np.ndarray]:
+    "Beam search (KV cache): per row `beams` word-id lists, best first, and their mean log-probability per token (`<eos>` counted)."
+    model.eval(); dev = next(model.parameters()).device
+    K, out, scores = beams, [], []
+    for s in tqdm(range(0, len(users), batch_size), desc='beams', disable=not progress, leave=False):
+        u, i, p = (t[s:s + batch_size].to(dev) for t in (users, items, prefix))
+        B = len(u)
+        logits, cache = model(u, i, p)
+        start = logits.shape[1] + model.prompts(u[:1], i[:1]).shape[1]
+        u, i = u.repeat_interleave(K, 0), i.repeat_interleave(K, 0)
+        cache = [tuple(t.repeat_interleave(K, 0) for t in c) for c in cache]
+        logp = F.log_softmax(logits[:, -1].float(), -1).repeat_interleave(K, 0)  # (B*K, V)
+        V = logp.shape[1]
+        banned = None if ban is None else ban_mask(ban[s:s + batch_size], V, dev).repeat_interleave(K, 0)
+        total = torch.full((B, K), -math.inf, device=dev); total[:, 0] = 0  # the first step expands one copy only
+        seqs = torch.zeros(B * K, 0, dtype=torch.long, device=dev)
+        done, length = torch.zeros(B * K, dtype=torch.bool, device=dev), torch.zeros(B * K, device=dev)
+        for t in range(max_words):
+            logp[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
+            if no_repeat_ngram and t >= no_repeat_ngram - 1: _ban_repeats(logp, seqs, no_repeat_ngram)
+            if banned is not None: logp.masked_fill_(banned, -math.inf)
+            logp[done] = -math.inf; logp[done, 2] = 0.0  # a finished reason stays as it is
+            total, idx = (total.view(B * K, 1) + logp).view(B, K * V).topk(K, -1)  # (B, K) best continuations
+            src = (torch.arange(B, device=dev)[:, None] * K + idx // V).view(-1)  # the beam each one continues
+            tok = (idx % V).view(-1)
+            length = length[src] + (~done[src]).float()
+            done = done[src] | (tok == 2)
+            seqs = torch.cat([seqs[src], tok[:, None]], 1)
+            if done.all() or t == max_words - 1: break
+            cache = [tuple(x[src] for x in c) for c in cache]
+            logits, cache = model(u, i, tok[:, None], cache, start); start += 1
+            logp = F.log_softmax(logits[:, -1].float(), -1)
+        mean = (total.view(-1) / length.clamp(min=1)).view(B, K)
+        order = torch.sort(mean, stable=True, dim=-1, descending=True).indices
+        rows = seqs.tolist()
+        for b in range(B):
+            ks = order[b].tolist()
+            out.append([(r[:r.index(2)] if 2 in r else r) for r in (rows[b * K + k] for k in ks)])
+            scores.append(mean[b, ks].tolist())
+    return out, np.array(scores, dtype=np.float64).reshape(len(out), K)
+
+# %% ../nbs/30_generate.ipynb #c95a144c
+def user_features(rd:ReasonData) -> dict[int, set]:
+    "Per user index: the features of their own training sentences (what they wrote about; empty for a user who wrote none)."
+    out = defaultdict(set)
+    for u, f in zip(rd.train.user_idx, rd.train.feature): out[int(u)].add(f)
+    return out
+
+def mention_counts(reasons:list[list[str]], users, items, rd:ReasonData, user_feats:dict) -> np.ndarray:
+    "`(N, 3)`: per reason, the mentions true for its item, the untrue ones, and the true ones the user wrote about."
+    out = np.zeros((len(reasons), 3))
+    for k, (r, u, i) in enumerate(zip(reasons, users, items, strict=True)):
+        m = set(r) & rd.mention_words; t = m & rd.item_features[i]
+        out[k] = len(t), len(m) - len(t), len(t & user_feats[int(u)])
+    return out
+
+def _rouge_l(hyps:list[list[str]], refs:list[str]) -> np.ndarray:
+    "ROUGE-L F1 (0-100) of each tokenized reason against its reference, as `text_overlap` scores it."
+    from rouge_score import rouge_scorer
+    sc = rouge_scorer.RougeScorer(['rougeL'])
+    return np.array([100 * sc.score(r, detokenize(h))['rougeL'].fmeasure for h, r in zip(hyps, refs, strict=True)])
+
+def decoding_table(greedy:list[list[str]], # greedy reasons of the records
+                   cands:list[list[list[str]]], lp:np.ndarray, # beam candidates `(N, K)` and their mean log-probabilities
+                   refs:pd.DataFrame, # the records: user_idx, item_idx, sentence, feature
+                   rd:ReasonData, user_feats:dict, dec:dict, # the `decoding` block: beams, grids true/false/user
+                   ) -> pd.DataFrame:
+    "ROUGE-L, FMR and grounding precision of greedy decoding and of every reranking weight setting."
+    users, items = refs.user_idx.to_numpy(), refs.item_idx.to_numpy()
+    sents = [detokenize(tokenize(s)) for s in refs.sentence]
+    N, K = lp.shape
+    flat = [c for row in cands for c in row]
+    C = mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
+    R = _rouge_l(flat, list(np.repeat(sents, K))).reshape(N, K)
+    Fm = np.array([f in set(c) for c, f in zip(flat, np.repeat(refs.feature.to_numpy(), K))]).reshape(N, K)
+    g = mention_counts(greedy, users, items, rd, user_feats)
+    rows = [{'decoding': 'greedy', 'true': 0.0, 'false': 0.0, 'user': 0.0, 'ROUGE-L': _rouge_l(greedy, sents).mean(),
+             'FMR': float(np.mean([f in set(r) for r, f in zip(greedy, refs.feature)])),
+             'grounding_precision': g[:, 0].sum() / max(g[:, :2].sum(), 1)}]
+    for wt, wf, wu in itertools.product(dec['true'], dec['false'], dec['user']):
+        k = (lp + C @ np.array([wt, -wf, wu])).argmax(1)  # the first of ties: the likelier candidate
+        c = C[np.arange(N), k]
+        rows.append({'decoding': f"beams{K}", 'true': wt, 'false': wf, 'user': wu, 'ROUGE-L': R[np.arange(N), k].mean(),
+                     'FMR': Fm[np.arange(N), k].mean(), 'grounding_precision': c[:, 0].sum() / max(c[:, :2].sum(), 1)})
+    return pd.DataFrame(rows)
+
+def choose_decoding(table:pd.DataFrame, min_grounding:float) -> int:
+    "The row of `decoding_table` to keep: grounding >= `min_grounding`, then the highest sqrt(ROUGE-L * FMR)."
+    objective = np.sqrt(table['ROUGE-L'] * table.FMR)
+    ok = table.grounding_precision >= min_grounding
+    if not ok.any(): return int(np.lexsort((-objective.to_numpy(), -table.grounding_precision.to_numpy()))[0])
+    return int(objective.where(ok, -np.inf).to_numpy().argmax())
+
+def rerank(cands:list[list[list[str]]], lp:np.ndarray, users, items, rd:ReasonData, user_feats:dict,
+           true:float, false:float, user:float) -> list[list[str]]:
+    "Per record, the candidate of the highest mean log-probability + true * true mentions - false * untrue + user * the user's."
+    N, K = lp.shape
+    flat = [c for row in cands for c in row]
+    C = mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
+    k = (lp + C @ np.array([true, -false, user])).argmax(1)
+    return [cands[n][k[n]] for n in range(N)]
+
+@dataclass
+class Decoded:
+    "Test reasons as decoded with the setting chosen on validation; greedy test reasons (ablation); the validation table."
+    reasons: list
+    greedy: list|None
+    table: pd.DataFrame
+
+def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy reasons
+                 beam_fn, # (records, ground) -> (candidates `(N, K)` token lists, mean log-probabilities `(N, K)`)
+                 rd:ReasonData, test:pd.DataFrame, dec:dict, # the `decoding` block
+                 valid:pd.DataFrame|None=None, # the validation records the choice is made on (None: all of `rd.valid`)
+                 ) -> Decoded:
+    "Decode `test` as chosen on `rd.valid` (`decoding.beams` 0: greedy, nothing chosen)."
+    if not dec['beams']: return Decoded(greedy_fn(test, False), None, pd.DataFrame())
+    uf, tables, valid = user_features(rd), [], rd.valid if valid is None else valid
+    for ground in dec['ground']:  # grounded decoding: words naming a feature the item lacks are masked
+        vc, vlp = beam_fn(valid, ground)
+        t = decoding_table(greedy_fn(valid, ground), vc, vlp, valid, rd, uf, dec)
+        t.insert(1, 'ground', bool(ground)); tables.append(t)
+    table = pd.concat(tables, ignore_index=True)
+    best = choose_decoding(table, dec['min_grounding'])
+    table['chosen'] = np.arange(len(table)) == best
+    b, greedy = table.iloc[best], greedy_fn(test, False)
+    if b.decoding == 'greedy': return Decoded(greedy_fn(test, True), greedy, table) if b.ground else Decoded(greedy, None, table)
+    tc, tlp = beam_fn(test, bool(b.ground))
+    return Decoded(rerank(tc, tlp, test.user_idx.to_numpy(), test.item_idx.to_numpy(), rd, uf, b.true, b.false, b.user),
+                   greedy, table)
 
 # %% ../nbs/30_generate.ipynb #a6a83be2
 def item_prefix(rd:ReasonData, vocab:Vocab, items, item_tokens:int) -> torch.Tensor:
@@ -553,12 +720,27 @@ class ReasonGenerator:
     best_epoch: int = 0
     best_val_loss: float = math.nan
 
-    def generate(self, rd:ReasonData, users, items, batch_size:int=256, progress:bool=False) -> list[list[str]]:
-        "Tokenized reasons for (user, item) pairs."
+    def banned(self, rd:ReasonData, items) -> list[list[int]]:
+        "Per item: the ids of the feature/attribute words it does not have (what grounded decoding masks)."
+        return [[self.vocab.stoi[w] for w in sorted(rd.mention_words - rd.item_features[i]) if w in self.vocab.stoi]
+                for i in items]
+
+    def generate(self, rd:ReasonData, users, items, batch_size:int=256, progress:bool=False,
+                 ground:bool=False) -> list[list[str]]:
+        "Tokenized reasons for (user, item) pairs (greedy; `ground`: never a feature word the item lacks)."
         users, items = torch.tensor(np.array(users)), torch.tensor(np.array(items))
         ids = greedy_decode(self.model, users, items, item_prefix(rd, self.vocab, items.tolist(), self.item_tokens),
-                            self.max_words, batch_size, progress)
+                            self.max_words, batch_size, progress, self.banned(rd, items.tolist()) if ground else None)
         return [self.vocab.decode(r) for r in ids]
+
+    def candidates(self, rd:ReasonData, users, items, beams:int, no_repeat_ngram:int=0, batch_size:int=256,
+                   progress:bool=False, ground:bool=False) -> tuple[list[list[list[str]]], np.ndarray]:
+        "`beams` tokenized candidates per (user, item) pair, best first, and their mean log-probabilities `(N, beams)`."
+        users, items = torch.tensor(np.array(users)), torch.tensor(np.array(items))
+        ids, lp = beam_decode(self.model, users, items, item_prefix(rd, self.vocab, items.tolist(), self.item_tokens),
+                              self.max_words, beams, no_repeat_ngram, batch_size, progress,
+                              self.banned(rd, items.tolist()) if ground else None)
+        return [[self.vocab.decode(c) for c in row] for row in ids], lp
 
 CONDITIONING = {'llmrec': 'vectors', 'llmrec-noprompt': 'none', 'llmrec-scratch': 'vectors', 'peter': 'ids'}
 _CPU_RUN = {'accelerator': 'cpu', 'devices': 1, 'strategy': 'auto', 'num_nodes': 1, 'precision': '32-true'}
@@ -625,7 +807,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
             from llmrec.lm import lm_reasons
             out = lm_reasons(name, rd, test, hp, *vectors, seed=seed, run=run)
             if out is None: continue  # under DDP every rank trains; rank 0 alone decodes
-            reasons[name], timing[name] = out
+            d, timing[name] = out
             print(f"generate {data.name} {name} ({hp['backbone']}) seed {seed}: {timing[name]['epochs']} epochs (best "
                   f"{timing[name]['best_epoch']}, val loss {timing[name]['best_val_loss']:.3f}), {timing[name]['train_s']:.1f} s "
                   f"training, {timing[name]['generate_s']:.1f} s generating", file=sys.stderr)
@@ -634,14 +816,29 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
             g = fit_generator(name, data, rd, hp, *vectors, seed=seed, run={**run, 'precision': '32-true'}, ckpt_dir=ckpt_dir)
             if not is_rank_zero(): continue  # under DDP every rank trains; rank 0 alone decodes
             t1 = time.perf_counter()
-            reasons[name] = g.generate(rd, users, items, hp['gen_batch_size'], hp['progress_bar'])
-            n_words = sum(len(r) + 1 for r in reasons[name])  # + <eos>
+            greedy = g.generate(rd, users, items, hp['gen_batch_size'], hp['progress_bar'])
+            n_words = sum(len(r) + 1 for r in greedy)  # + <eos>
             timing[name] = {'train_s': g.train_s, 'epochs': g.epochs, 'best_epoch': g.best_epoch,
                             'best_val_loss': g.best_val_loss, 'generate_s': time.perf_counter() - t1,
                             'tokens_per_s': n_words / max(time.perf_counter() - t1, 1e-9)}
+            bs, dec = hp['gen_batch_size'], hp['decoding']
+            greedy_fn = lambda df, ground: (greedy if df is test and not ground else
+                                            g.generate(rd, df.user_idx, df.item_idx, bs, ground=ground))
+            d = decode_tuned(greedy_fn, lambda df, ground: g.candidates(rd, df.user_idx, df.item_idx, dec['beams'],
+                                                                        dec['no_repeat_ngram'], bs, hp['progress_bar'], ground),
+                             rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None)
             print(f"generate {data.name} {name} seed {seed}: {g.epochs} epochs (best {g.best_epoch}, val loss "
                   f"{g.best_val_loss:.3f}), {g.train_s:.1f} s training, {timing[name]['generate_s']:.1f} s generating",
                   file=sys.stderr)
+        if name in LEARNED:
+            reasons[name] = d.reasons
+            if d.greedy is not None: reasons[f'{name}-greedy'] = d.greedy  # the ablation: what the chosen decoding adds
+            if len(d.table):
+                timing[name]['tuning'] = d.table
+                c = d.table[d.table.chosen].iloc[0]
+                print(f"generate {data.name} {name} seed {seed}: decoding chosen on validation: {c.decoding} (true "
+                      f"{c.true:g}, false {c.false:g}, user {c.user:g}): ROUGE-L {c['ROUGE-L']:.2f}, FMR {c.FMR:.3f}, "
+                      f"grounding {c.grounding_precision:.3f}", file=sys.stderr)
         timing.setdefault(name, {})['total_s'] = time.perf_counter() - t0
     return (reasons, test, timing) if is_rank_zero() else None
 
@@ -653,16 +850,19 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
                  bench_csv=None, # optional timing rows `benchmark,system,profile,device,metric,value`
                  ckpt_dir=None, # resume folder: a killed generator training restarts from its last epoch (None: off)
                  align_dir=None, # the align stage's served model of this dataset: soft prompts from aligned vectors
+                 tuning_csv=None, # optional: the validation table of the decoding choice (`decoding_table`), per model and seed
                  ) -> pd.DataFrame|None: # the rows written to `out_csv` (None on ranks other than 0)
     "Stage `generate@<dataset>`: train the reason generators, write reasons for the test references, score them."
     data = load_recdata(data_dir)
     hp, run, profile = params['generate'], params['run'], params['profile']
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
-    rows, texts, bench = [], [], []
+    rows, texts, bench, tuning = [], [], [], []
     for seed in run['seeds']:
         got = generate_reasons(data, rd, hp, seed, run['accelerator'], vectors_dir, ckpt_dir, align_dir, data_dir, run)
         if got is None: continue  # a rank other than 0: it trained, rank 0 scores and writes
         reasons, test, timing = got
+        for name in timing:
+            if 'tuning' in timing[name]: tuning.append(timing[name].pop('tuning').assign(model=name, seed=seed))
         for name, rs in reasons.items():
             for metric, value in reason_metrics(rs, test, rd).items():
                 if not math.isfinite(value):  # e.g. grounding precision of reasons that mention no feature at all
@@ -680,6 +880,9 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
     write_csv(out, out_csv)
     if reasons_out is not None: write_csv(pd.concat(texts, ignore_index=True), reasons_out)
     if bench_csv is not None: write_csv(pd.DataFrame(bench, columns=BENCH_COLUMNS), bench_csv)
+    if tuning_csv is not None:
+        cols = ['model', 'seed', 'decoding', 'ground', 'true', 'false', 'user', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']
+        write_csv(pd.concat(tuning, ignore_index=True)[cols] if tuning else pd.DataFrame(columns=cols), tuning_csv)
     return out
 
 # %% ../nbs/30_generate.ipynb #127c4ede

@@ -20,13 +20,13 @@ from .baselines import BENCH_COLUMNS, device_name, pad_left
 from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows
 from .align import is_rank_zero
-from .generate import ReasonData, ReasonSystem, ShardedBatches, detokenize, tokenize
+from .generate import Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, decode_tuned, detokenize, tokenize
 
 # %% auto #0
 __all__ = ['lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords', 'lm_records',
-           'fit_lm', 'reason_prompt', 'reason_records', 'decode_reasons', 'lm_reasons', 'item_names', 'Trie',
-           'user_states', 'genret_records', 'decode_lists', 'list_scorer', 'decode_limit', 'run_genret',
-           'bench_generation', 'run_bench_generation']
+           'fit_lm', 'reason_prompt', 'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates',
+           'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists', 'list_scorer',
+           'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -131,7 +131,8 @@ class SoftPromptLM(nn.Module):
     @torch.no_grad()
     def generate(self, users:torch.Tensor, items:torch.Tensor|None, prompts:list[list[int]],
                  max_new_tokens:int=32, num_beams:int=1, num_return:int=1,
-                 allowed=None) -> torch.Tensor: # allowed: a logits processor such as a `Trie`; None: free
+                 allowed=None, # a logits processor such as a `Trie`; None: free
+                 **kw) -> torch.Tensor: # more `generate` arguments (`no_repeat_ngram_size`, `return_dict_in_generate`, ...)
         "New token ids `(B * num_return, <= max_new_tokens)`: greedy (KV cache) or beam search, optionally constrained."
         from transformers import LogitsProcessorList
         x, mask, _ = self.assemble(users, items, prompts, left=True)
@@ -140,7 +141,7 @@ class SoftPromptLM(nn.Module):
                                 num_beams=num_beams, num_return_sequences=num_return, eos_token_id=g.eos_token_id,
                                 pad_token_id=g.pad_token_id, use_cache=True,
                                 logits_processor=LogitsProcessorList([allowed] if allowed is not None else []),
-                                temperature=None, top_p=None, top_k=None)
+                                temperature=None, top_p=None, top_k=None, **kw)
 
 # %% ../nbs/35_lm.ipynb #0d660c6c
 class LMSystem(ReasonSystem):
@@ -206,24 +207,75 @@ def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, prompts:b
     return lm_records(tok, df.user_idx.to_numpy(), df.item_idx.to_numpy(),
                       [reason_prompt(rd, i) for i in df.item_idx], targets)
 
+class WordBan:
+    "Grounded decoding for the LM: per record, no feature/attribute word its item lacks (` word` and ` Word`, any tokens)."
+    def __init__(self, tok, rd:ReasonData):
+        self.rd = rd
+        self.spell = {w: sorted({tuple(tok(v, add_special_tokens=False).input_ids) for v in (' ' + w, ' ' + w[:1].upper() + w[1:])})
+                      for w in rd.mention_words}
+    def __call__(self, items, beams:int=1) -> 'BanProcessor':
+        "The logits processor of one batch: `items` of its records, each repeated `beams` times (as `generate` expands them)."
+        bad = [[s for w in sorted(self.rd.mention_words - self.rd.item_features[int(i)]) for s in self.spell[w]] for i in items]
+        return BanProcessor([b for b in bad for _ in range(beams)])
+
+class BanProcessor:
+    "A logits processor: row r never completes one of the token sequences `bad[r]`."
+    def __init__(self, bad:list[list[tuple]]):
+        self.single = [sorted({s[0] for s in b if len(s) == 1}) for b in bad]
+        self.multi = [{} for _ in bad]  # per row: the token before the last -> [(all but the last, the last)]
+        for r, b in enumerate(bad):
+            for s in b:
+                if len(s) > 1: self.multi[r].setdefault(s[-2], []).append((s[:-1], s[-1]))
+        self._mask = None
+    def __call__(self, input_ids:torch.Tensor, scores:torch.Tensor) -> torch.Tensor:
+        if self._mask is None or self._mask.shape != scores.shape: self._mask = ban_mask(self.single, scores.shape[1], scores.device)
+        scores.masked_fill_(self._mask, float('-inf'))
+        if input_ids.shape[1]:  # a word of several tokens: its last token is masked after the others
+            rows, cols = [], []
+            for r, ids in enumerate(input_ids.tolist()):
+                for prefix, last in self.multi[r].get(ids[-1], ()):
+                    if tuple(ids[-len(prefix):]) == prefix: rows.append(r); cols.append(last)
+            if rows: scores[rows, cols] = float('-inf')
+        return scores
+
 def decode_reasons(model:SoftPromptLM, tok, records:LMRecords, max_words:int, max_new_tokens:int=40,
-                   batch_size:int=64, progress:bool=False) -> tuple[list[list[str]], int]:
+                   batch_size:int=64, progress:bool=False,
+                   ban:WordBan|None=None) -> tuple[list[list[str]], int]: # ban: grounded decoding; None: free
     "Tokenised reasons (cut to `max_words`) for every record, and the number of generated LM tokens."
     dev = next(model.parameters()).device
     out, n_tokens = [], 0
     for s in tqdm(range(0, len(records), batch_size), desc='reasons', disable=not progress, leave=False):
         ks = list(range(s, min(s + batch_size, len(records))))
         b = records.collate(ks)
-        ids = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens)
+        ids = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens,
+                             allowed=None if ban is None else ban(records.items[ks]))
         n_tokens += int((ids != tok.pad_token_id).sum())
         out += [tokenize(t)[:max_words] for t in tok.batch_decode(ids, skip_special_tokens=True)]
     return out, n_tokens
 
+def lm_candidates(model:SoftPromptLM, tok, records:LMRecords, max_words:int, beams:int, no_repeat_ngram:int=0,
+                  max_new_tokens:int=40, batch_size:int=64, progress:bool=False,
+                  ban:WordBan|None=None) -> tuple[list[list[list[str]]], np.ndarray]: # ban: grounded decoding; None: free
+    "Beam search: `beams` tokenised candidates per record (cut to `max_words`), best first, and their mean log-probability per token."
+    dev = next(model.parameters()).device
+    out, lp = [], []
+    for s in tqdm(range(0, len(records), batch_size), desc='beams', disable=not progress, leave=False):
+        ks = list(range(s, min(s + batch_size, len(records))))
+        b = records.collate(ks)
+        g = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens,
+                           beams, beams, None if ban is None else ban(records.items[ks], beams),
+                           no_repeat_ngram_size=no_repeat_ngram or None, return_dict_in_generate=True,
+                           output_scores=True, length_penalty=1.0)  # sequences_scores: summed log-probability / length
+        texts = [tokenize(t)[:max_words] for t in tok.batch_decode(g.sequences, skip_special_tokens=True)]
+        out += [texts[r:r + beams] for r in range(0, len(texts), beams)]
+        lp.append(g.sequences_scores.float().view(-1, beams).cpu().numpy())
+    return out, np.concatenate(lp).astype(np.float64)
+
 def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
                rd:ReasonData, test:pd.DataFrame, hp:dict, # the resolved `generate` section
                user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
-               seed:int=0, run:dict|None=None) -> tuple[list[list[str]], dict]|None:
-    "Fine-tune the LM for reasons and write one for each test record; the reasons and a timing record (None off rank 0)."
+               seed:int=0, run:dict|None=None) -> tuple[Decoded, dict]|None:
+    "Fine-tune the LM for reasons and write one for each test record, decoded as chosen on validation; and a timing record (None off rank 0)."
     tok, lm = load_lm(lm_dir(hp['backbone'], hp['lm_cache']))
     prompts = name == 'llmrec'
     model = SoftPromptLM(lm, user_vectors if prompts else None, item_vectors if prompts else None, hp['n_prompt'])
@@ -238,12 +290,17 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)
+    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W)
     t0 = time.perf_counter()
-    reasons, n = decode_reasons(model, tok, reason_records(tok, rd, test.drop(columns='tokens', errors='ignore'), W),
-                                W, batch_size=hp['gen_batch_size'], progress=hp['progress_bar'])
-    info['generate_s'] = time.perf_counter() - t0
+    greedy, n = decode_reasons(model, tok, records(test), W, batch_size=hp['gen_batch_size'], progress=hp['progress_bar'])
+    info['generate_s'] = time.perf_counter() - t0  # greedy decoding of the test records: the timed figure
     info[f"tokens_per_s_batch{hp['gen_batch_size']}"] = n / max(info['generate_s'], 1e-9)
-    return reasons, info
+    dec, bs, ban = hp['decoding'], hp['gen_batch_size'], WordBan(tok, rd)
+    greedy_fn = lambda df, ground: (greedy if df is test and not ground else
+                                    decode_reasons(model, tok, records(df), W, batch_size=bs, ban=ban if ground else None)[0])
+    beam_fn = lambda df, ground: lm_candidates(model, tok, records(df), W, dec['beams'], dec['no_repeat_ngram'], batch_size=bs,
+                                               progress=hp['progress_bar'], ban=ban if ground else None)
+    return decode_tuned(greedy_fn, beam_fn, rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp.get('max_test') else None), info
 
 # %% ../nbs/35_lm.ipynb #f3aaef8e
 def item_names(items:pd.DataFrame) -> list[str]:
@@ -266,24 +323,34 @@ class Trie:
             for k in range(len(seq)): self.next.setdefault(tuple(seq[:k]), set()).add(seq[k])
         self.next = {p: sorted(s) for p, s in self.next.items()}
         self.depth = max((len(s) for s in sequences), default=0) + 1  # steps to write the longest name and its end token
-        self._tensors = {}  # (prefix, device) -> the allowed tokens as an index tensor, built once
+        # the same tree as flat arrays (CSR): node k's tokens are flat[start[k]:start[k] + count[k]]; one node past the
+        # last stands for every prefix off the tree (it may only end)
+        self.node = {p: k for k, p in enumerate(self.next)}
+        lists = [*self.next.values(), [eos]]
+        self.count = [len(l) for l in lists]
+        self._flat = torch.tensor([t for l in lists for t in l], dtype=torch.long)
+        self._start = torch.tensor(np.cumsum([0] + self.count[:-1]), dtype=torch.long)
+        self._on = {}  # device -> (flat, start), moved once
     def allowed(self, prefix) -> list[int]: return self.next.get(tuple(prefix), [self.eos])
     def __len__(self): return len(self.next)
 
-    def _allowed_tensor(self, prefix:tuple, device) -> torch.Tensor:
-        key = (prefix, str(device))
-        if key not in self._tensors: self._tensors[key] = torch.tensor(self.allowed(prefix), device=device)
-        return self._tensors[key]
-
     def __call__(self, input_ids:torch.Tensor, scores:torch.Tensor) -> torch.Tensor: # (rows, t) generated ids, (rows, V)
-        "`scores`, in place, with -inf on every token that does not continue a name (one device-to-host copy per step)."
-        groups = {}  # rows sharing a prefix (at the first step: all of them) are handled by one indexing operation
-        for r, prefix in enumerate(map(tuple, input_ids.tolist())): groups.setdefault(prefix, []).append(r)
-        idx = [(torch.tensor(rows, device=scores.device)[:, None], self._allowed_tensor(prefix, scores.device)[None, :])
-               for prefix, rows in groups.items()]
-        kept = [scores[r, c] for r, c in idx]  # the allowed scores, then everything else to -inf (no second (rows, V) tensor)
+        "`scores`, in place, with -inf on every token that does not continue a name: a fixed number of tensor operations per step."
+        dev, rows = scores.device, scores.shape[0]
+        if str(dev) not in self._on: self._on[str(dev)] = (self._flat.to(dev), self._start.to(dev))
+        flat, start = self._on[str(dev)]
+        off = len(self.next)
+        nodes = [self.node.get(p, off) for p in map(tuple, input_ids.tolist())]  # the one device-to-host copy
+        counts = [self.count[k] for k in nodes]
+        nc = torch.tensor([nodes, counts], dtype=torch.long).to(dev, non_blocking=True)  # one host-to-device copy
+        node, cnt = nc[0], nc[1]
+        total = sum(counts)
+        row = torch.repeat_interleave(torch.arange(rows, device=dev), cnt, output_size=total)  # each allowed slot's row
+        pos = torch.arange(total, device=dev) - (torch.cumsum(cnt, 0) - cnt)[row] + start[node][row]
+        tok = flat[pos]
+        kept = scores[row, tok]  # the allowed scores, then everything else to -inf (no second (rows, V) tensor)
         scores.fill_(float('-inf'))
-        for (r, c), v in zip(idx, kept): scores[r, c] = v
+        scores[row, tok] = kept
         return scores
 
 # %% ../nbs/35_lm.ipynb #b3bac8b8

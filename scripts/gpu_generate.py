@@ -9,7 +9,15 @@ The learned models' reasons are scored here with the same `reason_metrics` as th
 not learn and are recomputed here. Files written by `import`:
 results/reasons-runs/paper/amazon-musical-instruments/reasons.csv, models/paper/amazon-musical-instruments/generate/reasons.csv,
 results/bench-runs/paper/amazon-musical-instruments/generate.csv, results/genret-runs/paper/ml-100k/genret.csv (+ bench rows),
-results/reason-examples/paper.csv (the texts of the paper's three examples).
+results/reason-examples/paper.csv (the texts of the paper's three examples), results/reason-decoding/paper.csv (the
+validation tables of the decoding choices, seventh session on).
+
+Seventh session: every learned model's decoding is chosen on validation (30_generate `decode_tuned`); llmrec, peter and
+llmrec-scratch were rerun with it, seeds 0-2 (gpu_generate.sh E1-E5 and E6, see there), each alone on one H200; each run
+also returns its greedy reasons as `<model>-greedy`, which reproduce the committed greedy runs to the digit. Import:
+    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,4,5,6}
+(--replace: the runs in --src replace every committed run of their models; llmrec-noprompt keeps its greedy runs; the
+genret seed 0 in E3 repeats the committed one's metrics, so only its timing rows, of the vectorised trie, are added).
 
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
 genret, timing rows).
@@ -55,9 +63,12 @@ def reasons(a):
                                run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'})
         if got is None: continue  # under DDP (run.devices > 1) a rank other than 0: it trained, rank 0 writes
         texts, test, timing = got
-        pd.DataFrame({'model': m, 'seed': a.seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
-                      'reason': [detokenize(r) for r in texts[m]], 'reference': test.sentence.to_numpy(),
-                      'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{m}.csv', index=False)
+        if 'tuning' in timing.get(m, {}):  # the validation table of the decoding choice (seventh session on)
+            timing[m].pop('tuning').assign(model=m, seed=a.seed).to_csv(Path(a.out) / f'tuning-seed{a.seed}-{m}.csv', index=False)
+        for name, rs in texts.items():  # the model, and `<model>-greedy` where another decoding was chosen
+            pd.DataFrame({'model': name, 'seed': a.seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
+                          'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
+                          'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{name}.csv', index=False)
         (Path(a.out) / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
 
 
@@ -76,15 +87,26 @@ def import_(a):
     gpu = next((s / 'gpu.txt').read_text().strip().replace(' ', '-') for s in srcs if (s / 'gpu.txt').exists()) if any(
         (s / 'gpu.txt').exists() for s in srcs) else 'NVIDIA-H200'
     seeds = set()
-    files = sorted((f for s in srcs for f in s.glob('reasons-seed*-*.csv')), key=lambda f: f.name)
+    files = sorted((f for s in srcs for f in (*s.glob('reasons-seed*-*.csv'), *s.glob('reasons-seed*-*.csv.gz'))), key=lambda f: f.name)
     if len({f.name for f in files}) < len(files): raise SystemExit('the same reasons file in two --src folders')
     # a folder's own label first; a note after '/' says the run shared its device ('NVIDIA H200/shared-with-genret'),
     # and the tidy bench then prefers a run timed alone (llmrec.bench.map_bench)
     label = lambda d: (d / 'gpu.txt').read_text().strip().replace(' ', '-') if (d / 'gpu.txt').exists() else gpu
-    runs = [(pd.read_csv(f, keep_default_na=False), json.loads((f.parent / f.name.replace('reasons-', 'timing-').replace('.csv', '.json')).read_text()),
-             label(f.parent)) for f in files]
+    timing_of = lambda f: f.parent / f.name.removesuffix('.gz').replace('reasons-', 'timing-').replace('-greedy.csv', '.csv').replace('.csv', '.json')
+    runs = [(pd.read_csv(f, keep_default_na=False), json.loads(timing_of(f).read_text()), label(f.parent)) for f in files]
     kept = pd.DataFrame(columns=BENCH_COLUMNS)
-    if a.merge:  # the committed runs stay: their texts (learned models) and timing rows; the new runs are added
+    base = lambda m: m.removesuffix('-greedy')
+    tuning = [pd.read_csv(f) for s in srcs for f in sorted(s.glob('tuning-seed*-*.csv'))]
+    if a.replace:  # the committed runs of models not in --src stay; those in --src (and their -greedy runs) are replaced
+        new_models = {base(t.model.iloc[0]) for t, *_ in runs}
+        old = pd.read_csv(f'models/paper/{DS}/generate/reasons.csv', keep_default_na=False)
+        old = old[old.model.map(base).isin(set(LEARNED_PAPER) - new_models)]
+        runs = [(g, {}, gpu) for _, g in old.groupby(['model', 'seed'], sort=True)] + runs
+        kept = pd.read_csv(f'results/bench-runs/paper/{DS}/generate.csv')
+        kept = kept[~kept.system.isin(new_models)]
+        dec_csv = Path('results/reason-decoding/paper.csv')
+        if dec_csv.exists(): tuning.insert(0, (d := pd.read_csv(dec_csv))[~d.model.isin(new_models)])
+    elif a.merge:  # the committed runs stay: their texts (learned models) and timing rows; the new runs are added
         new = {(t.model.iloc[0], int(t.seed.iloc[0])) for t, *_ in runs}
         old = pd.read_csv(f'models/paper/{DS}/generate/reasons.csv', keep_default_na=False)
         old = old[old.model.isin(LEARNED_PAPER)]
@@ -111,6 +133,9 @@ def import_(a):
                                        'feature': test.feature.to_numpy()}))
     out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
     write_csv(out, f'results/reasons-runs/paper/{DS}/reasons.csv')
+    if tuning:  # the validation tables of the decoding choices (small: one row per setting, model and seed)
+        write_csv(pd.concat(tuning, ignore_index=True).sort_values(['model', 'seed'], kind='stable'),
+                  'results/reason-decoding/paper.csv')
     cols = ['model', 'seed', 'user_idx', 'item_idx', 'reason', 'reference', 'feature']
     write_csv(pd.concat(texts, ignore_index=True)[cols], f'models/paper/{DS}/generate/reasons.csv')
     from llmrec.generate import examples
@@ -122,13 +147,20 @@ def import_(a):
     b = pd.concat([kept, pd.DataFrame(bench, columns=BENCH_COLUMNS), *extra], ignore_index=True)
     write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')
     genret = [pd.read_csv(s / 'genret.csv') for s in srcs if (s / 'genret.csv').exists()]
-    if genret and a.merge: genret.insert(0, pd.read_csv('results/genret-runs/paper/ml-100k/genret.csv'))
+    if genret and (a.merge or a.replace):
+        committed = pd.read_csv('results/genret-runs/paper/ml-100k/genret.csv')
+        key = ['model', 'seed', 'metric']
+        for k, g in enumerate(genret):  # a repeated seed must repeat its results; then only its timing rows are new
+            both = g.merge(committed, on=key, suffixes=('', '_old'))
+            if (both.value - both.value_old).abs().max() > 1e-9: raise SystemExit(f'genret: a repeated seed differs from the committed run')
+            genret[k] = g[~g.set_index(key).index.isin(both.set_index(key).index)]
+        genret.insert(0, committed)
     if genret:
         g = pd.concat(genret, ignore_index=True).sort_values(['seed', 'model', 'metric'], kind='stable')
         if g.duplicated(['model', 'seed', 'metric']).any(): raise SystemExit('a genret seed in two --src folders')
         write_csv(g, 'results/genret-runs/paper/ml-100k/genret.csv')
         gb = [pd.read_csv(s / 'bench-genret.csv') for s in srcs if (s / 'bench-genret.csv').exists()]
-        if gb and a.merge: gb.insert(0, pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv'))
+        if gb and (a.merge or a.replace): gb.insert(0, pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv'))
         if gb: write_csv(pd.concat(gb, ignore_index=True), 'results/bench-runs/paper/ml-100k/genret.csv')
     print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
 
@@ -141,5 +173,6 @@ if __name__ == '__main__':
     s.set_defaults(fn=reasons)
     s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+')
     s.add_argument('--merge', action='store_true', help='keep the committed runs and add those in --src (new model/seed pairs only)')
+    s.add_argument('--replace', action='store_true', help='the runs in --src replace every committed run of their models (and its bench rows)')
     s.set_defaults(fn=import_)
     a = ap.parse_args(); a.fn(a)

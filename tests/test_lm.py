@@ -123,3 +123,42 @@ def test_aligned_vectors_are_the_served_models(served):
     assert torch.allclose(users.norm(dim=-1), torch.ones(len(users)), atol=1e-5)
     top = (users[:5] @ items.T).argmax(-1)
     assert torch.equal(top, torch.nn.functional.normalize(rec.base_vectors(np.arange(5)), dim=-1).matmul(rec.item_vectors.T).argmax(-1))
+
+
+def test_trie_mask_is_the_tree():
+    "Per row, exactly the tree's continuations of its prefix keep their scores (off the tree: <eos> alone); the rest are -inf."
+    g = torch.Generator().manual_seed(0)
+    seqs = [torch.randint(3, 40, (int(n),), generator=g).tolist() for n in torch.randint(1, 6, (30,), generator=g)]
+    seqs += [seqs[0][:1] + [7, 8], seqs[1] + [9]]  # shared prefixes and a name that continues another
+    trie = Trie(seqs, eos=2)
+    for t in range(6):
+        prefixes = [(s + [2] * 6)[:t] for s in seqs] + [[41] * t, [3] * t]  # the last two: off the tree (t > 0)
+        ids = torch.tensor(prefixes, dtype=torch.long).view(len(prefixes), t)
+        scores = torch.randn(len(prefixes), 50, generator=g)
+        out = trie(ids, scores.clone())
+        for r, p in enumerate(prefixes):
+            allowed = trie.allowed(p)
+            assert torch.isfinite(out[r]).nonzero().view(-1).tolist() == allowed, (t, p)
+            assert torch.equal(out[r, allowed], scores[r, allowed])
+    assert trie.allowed([41]) == [2] and trie.allowed([]) == sorted({s[0] for s in seqs})
+
+
+def test_grounded_decoding_masks_words_of_one_and_several_tokens(tiny):
+    "BanProcessor: a one-token word is masked at every step, a longer one at its last token once the rest is written."
+    from llmrec.lm import BanProcessor, WordBan
+    from llmrec.generate import ReasonData
+    p = BanProcessor([[(5,), (7, 8)], [(9,)]])
+    out = p(torch.tensor([[1, 7], [1, 7]]), torch.zeros(2, 12))
+    assert torch.isinf(out[0, [5, 8]]).all() and torch.isinf(out[1, 9]) and torch.isfinite(out[1, [5, 8]]).all()
+    assert torch.isfinite(out).sum() == 24 - 3
+    out = p(torch.tensor([[1, 2], [1, 2]]), torch.zeros(2, 12))
+    assert torch.isfinite(out[0, 8]) and torch.isinf(out[0, 5])
+    # WordBan: an item is banned exactly the spellings of the mention words it lacks, each record repeated per beam
+    tok, _ = load_lm(tiny)
+    rd = ReasonData(None, None, None, ['tone', 'strings'], [{'tone'}, {'tone', 'strings'}], [[], []], frozenset({'tone', 'strings'}))
+    wb = WordBan(tok, rd)
+    bp = wb([0, 1], beams=2)
+    spelled = {tuple(tok(v, add_special_tokens=False).input_ids) for v in (' strings', ' Strings')}
+    rows = [set(r) | {(p_ + (last,)) for v in m.values() for p_, last in v} for r, m in
+            zip(([(t,) for t in s] for s in bp.single), bp.multi)]
+    assert rows[0] == rows[1] == spelled and rows[2] == rows[3] == set()
