@@ -526,6 +526,16 @@ def mention_counts(reasons:list[list[str]], users, items, rd:ReasonData, user_fe
         out[k] = len(t), len(m) - len(t), len(t & user_feats[int(u)])
     return out
 
+def _candidate_counts(cands:list[list[list[str]]], users, items, rd:ReasonData, user_feats:dict) -> np.ndarray:
+    "`mention_counts` of every candidate: `(N, K, 3)`."
+    N, K = len(cands), len(cands[0]) if cands else 0
+    flat = [c for row in cands for c in row]
+    return mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
+
+def _pick(lp:np.ndarray, C:np.ndarray, true:float, false:float, user:float) -> np.ndarray:
+    "Per record, the index of the candidate of the highest reranking score (the first of ties: the likelier one)."
+    return (lp + C @ np.array([true, -false, user])).argmax(1)
+
 def _rouge_l(hyps:list[list[str]], refs:list[str]) -> np.ndarray:
     "ROUGE-L F1 (0-100) of each tokenized reason against its reference, as `text_overlap` scores it."
     from rouge_score import rouge_scorer
@@ -542,7 +552,7 @@ def decoding_table(greedy:list[list[str]], # greedy reasons of the records
     sents = [detokenize(tokenize(s)) for s in refs.sentence]
     N, K = lp.shape
     flat = [c for row in cands for c in row]
-    C = mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
+    C = _candidate_counts(cands, users, items, rd, user_feats)
     R = _rouge_l(flat, list(np.repeat(sents, K))).reshape(N, K)
     Fm = np.array([f in set(c) for c, f in zip(flat, np.repeat(refs.feature.to_numpy(), K))]).reshape(N, K)
     g = mention_counts(greedy, users, items, rd, user_feats)
@@ -550,7 +560,7 @@ def decoding_table(greedy:list[list[str]], # greedy reasons of the records
              'FMR': float(np.mean([f in set(r) for r, f in zip(greedy, refs.feature)])),
              'grounding_precision': g[:, 0].sum() / max(g[:, :2].sum(), 1)}]
     for wt, wf, wu in itertools.product(dec['true'], dec['false'], dec['user']):
-        k = (lp + C @ np.array([wt, -wf, wu])).argmax(1)  # the first of ties: the likelier candidate
+        k = _pick(lp, C, wt, wf, wu)
         c = C[np.arange(N), k]
         rows.append({'decoding': f"beams{K}", 'true': wt, 'false': wf, 'user': wu, 'ROUGE-L': R[np.arange(N), k].mean(),
                      'FMR': Fm[np.arange(N), k].mean(), 'grounding_precision': c[:, 0].sum() / max(c[:, :2].sum(), 1)})
@@ -566,11 +576,8 @@ def choose_decoding(table:pd.DataFrame, min_grounding:float) -> int:
 def rerank(cands:list[list[list[str]]], lp:np.ndarray, users, items, rd:ReasonData, user_feats:dict,
            true:float, false:float, user:float) -> list[list[str]]:
     "Per record, the candidate of the highest mean log-probability + true * true mentions - false * untrue + user * the user's."
-    N, K = lp.shape
-    flat = [c for row in cands for c in row]
-    C = mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
-    k = (lp + C @ np.array([true, -false, user])).argmax(1)
-    return [cands[n][k[n]] for n in range(N)]
+    k = _pick(lp, _candidate_counts(cands, users, items, rd, user_feats), true, false, user)
+    return [cands[n][k[n]] for n in range(len(cands))]
 
 @dataclass
 class Decoded:
@@ -836,7 +843,8 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
             if len(d.table):
                 timing[name]['tuning'] = d.table
                 c = d.table[d.table.chosen].iloc[0]
-                print(f"generate {data.name} {name} seed {seed}: decoding chosen on validation: {c.decoding} (true "
+                print(f"generate {data.name} {name} seed {seed}: decoding chosen on validation: {c.decoding}"
+                      f"{', grounded' if c.ground else ''} (true "
                       f"{c.true:g}, false {c.false:g}, user {c.user:g}): ROUGE-L {c['ROUGE-L']:.2f}, FMR {c.FMR:.3f}, "
                       f"grounding {c.grounding_precision:.3f}", file=sys.stderr)
         timing.setdefault(name, {})['total_s'] = time.perf_counter() - t0
