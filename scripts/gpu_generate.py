@@ -160,7 +160,10 @@ def import_(a):
         if g.duplicated(['model', 'seed', 'metric']).any(): raise SystemExit('a genret seed in two --src folders')
         write_csv(g, 'results/genret-runs/paper/ml-100k/genret.csv')
         gb = [pd.read_csv(s / 'bench-genret.csv') for s in srcs if (s / 'bench-genret.csv').exists()]
-        if gb and (a.merge or a.replace): gb.insert(0, pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv'))
+        if gb and (a.merge or a.replace):
+            old = pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv')
+            seen = set(map(tuple, old.astype(str).to_numpy()))
+            gb = [old] + [b for b in gb if not set(map(tuple, b.astype(str).to_numpy())) <= seen]  # a re-import adds nothing
         if gb: write_csv(pd.concat(gb, ignore_index=True), 'results/bench-runs/paper/ml-100k/genret.csv')
     print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
 
