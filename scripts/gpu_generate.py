@@ -13,9 +13,18 @@ results/reason-examples/paper.csv (the texts of the paper's three examples), res
 validation tables of the decoding choices, seventh session on).
 
 Seventh session: every learned model's decoding is chosen on validation (30_generate `decode_tuned`); llmrec, peter and
-llmrec-scratch were rerun with it, seeds 0-2 (gpu_generate.sh E1-E5 and E6, see there), each alone on one H200; each run
-also returns its greedy reasons as `<model>-greedy`, which reproduce the committed greedy runs to the digit. Import:
-    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,4,5,6}
+llmrec-scratch were rerun with it, seeds 0-2, on one H200 (gpu_generate.sh E1-E5, see there); each run also returns its
+greedy reasons as `<model>-greedy`. llmrec's (E4, E5: each alone) reproduce the committed greedy runs to the digit.
+peter and llmrec-scratch first ran with the small decoders' 10 epochs (E3's and E6's, each alone; kept under
+results/device-runs/reasons-decoding/superseded-max-epochs-10/): every seed of both was still improving at epoch 10, so
+they were rerun with max_epochs 30 (early stopping; they stopped at 12-19), the six runs side by side on the GPU (E7,
+labelled NVIDIA-H200/shared-by-6-runs), after the MI served model was retrained there (the same seed-0 result as E1).
+E6 and E7 were inline commands:
+    E6: for seed in 0 1 2: gpu_generate.py reasons --seed $seed --models llmrec-scratch (E4's environment, $W/params.yaml)
+    E7: params.yaml with base.profile paper and generate.paper.max_epochs 30; `llmrec align` of MI (seed 0, llmrec);
+        then gpu_generate.py reasons for peter and llmrec-scratch, seeds 0-2, six processes at once, OMP_NUM_THREADS=2
+Import:
+    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,4,5,7}
 (--replace: the runs in --src replace every committed run of their models; llmrec-noprompt keeps its greedy runs; the
 genret seed 0 in E3 repeats the committed one's metrics, so only its timing rows, of the vectorised trie, are added).
 
