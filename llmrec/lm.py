@@ -210,13 +210,17 @@ def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, prompts:b
 class WordBan:
     "Grounded decoding for the LM: per record, no feature/attribute word its item lacks (` word` and ` Word`, any tokens)."
     def __init__(self, tok, rd:ReasonData):
-        self.rd = rd
+        self.rd, self._bad = rd, {}  # item -> its banned token sequences, built on first use
         self.spell = {w: sorted({tuple(tok(v, add_special_tokens=False).input_ids) for v in (' ' + w, ' ' + w[:1].upper() + w[1:])})
                       for w in rd.mention_words}
+    def banned(self, item:int) -> list[tuple]:
+        "The token sequences of every feature/attribute word `item` lacks."
+        if item not in self._bad:
+            self._bad[item] = [s for w in sorted(self.rd.mention_words - self.rd.item_features[item]) for s in self.spell[w]]
+        return self._bad[item]
     def __call__(self, items, beams:int=1) -> 'BanProcessor':
         "The logits processor of one batch: `items` of its records, each repeated `beams` times (as `generate` expands them)."
-        bad = [[s for w in sorted(self.rd.mention_words - self.rd.item_features[int(i)]) for s in self.spell[w]] for i in items]
-        return BanProcessor([b for b in bad for _ in range(beams)])
+        return BanProcessor([self.banned(int(i)) for i in items for _ in range(beams)])
 
 class BanProcessor:
     "A logits processor: row r never completes one of the token sequences `bad[r]`."

@@ -19,10 +19,11 @@ peter and llmrec-scratch first ran with the small decoders' 10 epochs (E3's and 
 results/device-runs/reasons-decoding/superseded-max-epochs-10/): every seed of both was still improving at epoch 10, so
 they were rerun with max_epochs 30 (early stopping; they stopped at 12-19), the six runs side by side on the GPU (E7,
 labelled NVIDIA-H200/shared-by-6-runs), after the MI served model was retrained there (the same seed-0 result as E1).
-E6 and E7 were inline commands:
+E6 and E7 ran as inline commands:
     E6: for seed in 0 1 2: gpu_generate.py reasons --seed $seed --models llmrec-scratch (E4's environment, $W/params.yaml)
     E7: params.yaml with base.profile paper and generate.paper.max_epochs 30; `llmrec align` of MI (seed 0, llmrec);
         then gpu_generate.py reasons for peter and llmrec-scratch, seeds 0-2, six processes at once, OMP_NUM_THREADS=2
+        (written down afterwards as gpu_generate.sh's case E7, which has not itself been run)
 Import:
     python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,4,5,7}
 (--replace: the runs in --src replace every committed run of their models; llmrec-noprompt keeps its greedy runs; the

