@@ -57,6 +57,8 @@ GENERATE_DEFAULTS = {
     'lm_cache': 'models/encoders',  # where the converted SmolLM2 folder is kept
     'lm_lr': 5.0e-5, 'lm_batch_size': 32, 'lm_max_epochs': 4,
     'lm_max_train': 0,      # > 0: a quick run: the LM sees this many training (and validation) sentences, a fixed random subset; 0: all
+    'lm_lora_rank': 0,      # 0: fine-tune every LM weight; r > 0: freeze them and train rank-r LoRA updates (nbs/35_lm.ipynb)
+    'lm_lora_alpha': 32.0,  # the LoRA updates are scaled by lm_lora_alpha / lm_lora_rank
     'genret': {             # generative retrieval (nbs/35_lm.ipynb, `llmrec genret`): titles under a trie
         'backbone': 'smollm2', 'lm_cache': 'models/encoders',
         'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
@@ -84,7 +86,8 @@ register_params('generate', GENERATE_DEFAULTS, {
     'max_epochs': (_pos, 'must be > 0'), 'patience': (_pos, 'must be > 0'), 'gen_batch_size': (_pos, 'must be > 0'),
     'max_test': (lambda v: v >= 0, 'must be >= 0'), 'cpu_threads': (lambda v: v >= 0, 'must be >= 0'),
     'lm_lr': (_pos, 'must be > 0'), 'lm_batch_size': (_pos, 'must be > 0'), 'lm_max_epochs': (_pos, 'must be > 0'),
-    'lm_max_train': (lambda v: v >= 0, 'must be >= 0'),
+    'lm_max_train': (lambda v: v >= 0, 'must be >= 0'), 'lm_lora_rank': (lambda v: v >= 0, 'must be >= 0 (0: full fine-tuning)'),
+    'lm_lora_alpha': (_pos, 'must be > 0'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
                                                        'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users')},
     'genret.max_users': (lambda v: v >= 0, 'must be >= 0'),
@@ -681,7 +684,8 @@ class ReasonSystem(L.LightningModule):
         self.best_loss, self.best_epoch, self.best_state = b['loss'], b['epoch'], dict(b['state']) or None
 
     def configure_optimizers(self):
-        return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        return torch.optim.AdamW([p for p in self.parameters() if p.requires_grad],  # frozen weights (LoRA) are left out
+                                 lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
 
 class EpochShuffle(torch.utils.data.Sampler):
     "A shuffle drawn from (seed, epoch) alone: Lightning sets the epoch, so a resumed run sees the same order."

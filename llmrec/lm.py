@@ -23,10 +23,11 @@ from .align import is_rank_zero
 from .generate import Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, decode_tuned, detokenize, tokenize
 
 # %% auto #0
-__all__ = ['lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords', 'lm_records',
-           'fit_lm', 'reason_prompt', 'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates',
-           'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists', 'list_scorer',
-           'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
+__all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
+           'lm_records', 'fit_lm', 'LoRALinear', 'add_lora', 'merge_lora', 'reason_prompt', 'reason_records', 'WordBan',
+           'BanProcessor', 'decode_reasons', 'lm_candidates', 'fit_reason_lm', 'lm_reasons', 'item_names', 'Trie',
+           'user_states', 'genret_records', 'decode_lists', 'list_scorer', 'decode_limit', 'run_genret',
+           'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -189,14 +190,55 @@ def fit_lm(model:SoftPromptLM, train:LMRecords, valid:LMRecords,
                         enable_progress_bar=hp['progress_bar'], enable_model_summary=False, callbacks=[stop, *callbacks],
                         num_sanity_val_steps=0)
     model.train()  # `from_pretrained` returns the LM in eval mode; Lightning keeps the modes it finds
+    cuda = run['accelerator'] in ('gpu', 'cuda') and torch.cuda.is_available()
+    if cuda: torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
     trainer.fit(system, loader(train, True), loader(valid, False))
     train_s = time.perf_counter() - t0
     if system.best_state is not None: model.load_state_dict(system.best_state, strict=False)
     model.eval()
-    return {'train_s': train_s, 'epochs': trainer.current_epoch, 'best_epoch': system.best_epoch,
+    info = {'train_s': train_s, 'epochs': trainer.current_epoch, 'best_epoch': system.best_epoch,
             'best_val_loss': system.best_loss, 's_per_epoch': train_s / max(trainer.current_epoch, 1),
             'trainable_parameters': trainable_parameters(model)}
+    if cuda: info['peak_gpu_gb'] = torch.cuda.max_memory_allocated() / 2**30  # this process's, weights + optimizer + activations
+    return info
+
+# %% ../nbs/35_lm.ipynb #2939341d
+LORA_TARGETS = ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')  # Llama's names (SmolLM2)
+
+class LoRALinear(nn.Module):
+    "A frozen `nn.Linear` plus a trainable low-rank update: `base(x) + (alpha / rank) * x A^T B^T`, `B` starting at zero."
+    def __init__(self, base:nn.Linear, rank:int, alpha:float):
+        super().__init__()
+        if rank < 1: raise LlmrecError(f'LoRA rank must be >= 1, got {rank}')
+        self.base, self.rank, self.scale = base, rank, alpha / rank
+        base.requires_grad_(False)
+        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features, dtype=base.weight.dtype, device=base.weight.device))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank, dtype=base.weight.dtype, device=base.weight.device))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))  # as nn.Linear initialises its weight
+    def forward(self, x:torch.Tensor) -> torch.Tensor: return self.base(x) + (x @ self.lora_a.T @ self.lora_b.T) * self.scale
+    @torch.no_grad()
+    def merged(self) -> nn.Linear:
+        "The base layer with the update folded into its weight."
+        self.base.weight += ((self.lora_b.float() @ self.lora_a.float()) * self.scale).to(self.base.weight.dtype)
+        return self.base
+
+def _swap(model:nn.Module, pick, make) -> int:
+    "Replace every child module `m` with `pick(name, m)` true by `make(m)`; the number replaced."
+    found = [(parent, name, child) for parent in model.modules() for name, child in parent.named_children() if pick(name, child)]
+    for parent, name, child in found: setattr(parent, name, make(child))
+    return len(found)
+
+def add_lora(lm:nn.Module, rank:int, alpha:float, targets=LORA_TARGETS) -> int:
+    "Freeze every weight of `lm` and wrap its `targets` linear layers in `LoRALinear`; the number wrapped."
+    lm.requires_grad_(False)
+    n = _swap(lm, lambda name, m: name in targets and isinstance(m, nn.Linear), lambda m: LoRALinear(m, rank, alpha))
+    if not n: raise LlmrecError(f'add_lora: no linear layer named one of {targets} in {type(lm).__name__}')
+    return n
+
+def merge_lora(model:nn.Module) -> int:
+    "Fold every `LoRALinear` of `model` into its base layer (for decoding); the number merged."
+    return _swap(model, lambda name, m: isinstance(m, LoRALinear), lambda m: m.merged())
 
 # %% ../nbs/35_lm.ipynb #03e9c062
 def reason_prompt(rd:ReasonData, item:int) -> str: return f"Item: {' '.join(rd.item_keywords[item])}\nReason:"
@@ -275,12 +317,13 @@ def lm_candidates(model:SoftPromptLM, tok, records:LMRecords, max_words:int, bea
         lp.append(g.sequences_scores.float().view(-1, beams).cpu().numpy())
     return out, np.concatenate(lp).astype(np.float64)
 
-def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
-               rd:ReasonData, test:pd.DataFrame, hp:dict, # the resolved `generate` section
-               user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
-               seed:int=0, run:dict|None=None) -> tuple[Decoded, dict]|None:
-    "Fine-tune the LM for reasons and write one for each test record, decoded as chosen on validation; and a timing record (None off rank 0)."
+def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
+                  rd:ReasonData, hp:dict, # the resolved `generate` section
+                  user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
+                  seed:int=0, run:dict|None=None) -> tuple[SoftPromptLM, object, dict]:
+    "Fine-tune the LM (in full, or LoRA where `lm_lora_rank` > 0) on the training reasons: the model (best epoch), its tokenizer, the training record."
     tok, lm = load_lm(lm_dir(hp['backbone'], hp['lm_cache']))
+    if hp['lm_lora_rank']: add_lora(lm, hp['lm_lora_rank'], hp['lm_lora_alpha'])
     prompts = name == 'llmrec'
     model = SoftPromptLM(lm, user_vectors if prompts else None, item_vectors if prompts else None, hp['n_prompt'])
     lm_hp = {'lr': hp['lm_lr'], 'weight_decay': hp['weight_decay'], 'batch_size': hp['lm_batch_size'],
@@ -290,7 +333,17 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
     info = fit_lm(model, reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W), lm_hp, seed, run)
+    return model, tok, info
+
+def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
+               rd:ReasonData, test:pd.DataFrame, hp:dict, # the resolved `generate` section
+               user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
+               seed:int=0, run:dict|None=None) -> tuple[Decoded, dict]|None:
+    "Fine-tune the LM for reasons and write one for each test record, decoded as chosen on validation; and a timing record (None off rank 0)."
+    model, tok, info = fit_reason_lm(name, rd, hp, user_vectors, item_vectors, seed, run)
     if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone decodes
+    if hp['lm_lora_rank']: merge_lora(model)  # decoding then costs what the plain LM costs
+    W = hp['max_words']
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)

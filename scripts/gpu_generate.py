@@ -82,6 +82,58 @@ def reasons(a):
         (Path(a.out) / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
 
 
+def tune(a):
+    "Train one configuration of one learned reason model (no decoding); write its validation loss and costs as JSON."
+    import torch, yaml
+    from llmrec.config import load_params
+    from llmrec.data import load_recdata
+    from llmrec.generate import condition_vectors, fit_generator, reason_data
+    from llmrec.lm import fit_reason_lm
+    params = load_params(a.params, profile='paper', sections=['generate', 'interact', 'align', 'encode'])
+    def value(v):  # YAML, and 1e-3 as a number (YAML 1.1 reads it as a string)
+        v = yaml.safe_load(v)
+        try: return float(v) if isinstance(v, str) else v
+        except ValueError: return v
+    sets = {k: value(v) for k, v in (kv.split('=', 1) for kv in a.set)}
+    hp = {**params['generate'], **sets}
+    unknown = set(sets) - set(params['generate'])
+    if unknown: raise SystemExit(f'tune --set: unknown generate keys {sorted(unknown)}')
+    data = load_recdata(f'data/{DS}')
+    rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
+    vectors = condition_vectors(data, rd.features, None, Path(a.align) if a.align else None, Path(f'data/{DS}'))
+    run = {**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'}
+    if a.model in ('llmrec', 'llmrec-noprompt'):
+        info = fit_reason_lm(a.model, rd, hp, *vectors, seed=a.seed, run=run)[2]
+    else:  # a small decoder, float32 as in generate_reasons
+        if run['accelerator'] == 'gpu': torch.cuda.reset_peak_memory_stats()
+        g = fit_generator(a.model, data, rd, hp, *vectors, seed=a.seed, run={**run, 'precision': '32-true'})
+        info = {'train_s': g.train_s, 'epochs': g.epochs, 'best_epoch': g.best_epoch, 'best_val_loss': g.best_val_loss,
+                's_per_epoch': g.train_s / max(g.epochs, 1),
+                'trainable_parameters': sum(p.numel() for p in g.model.parameters() if p.requires_grad)}
+        if run['accelerator'] == 'gpu': info['peak_gpu_gb'] = torch.cuda.max_memory_allocated() / 2**30
+    device = torch.cuda.get_device_name().replace(' ', '-') if run['accelerator'] == 'gpu' else 'cpu'
+    out = {'model': a.model, 'config': a.name, 'seed': a.seed, **sets, **info, 'device': device}
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    (Path(a.out) / f'tune-{a.model}-{a.name}-seed{a.seed}.json').write_text(json.dumps(out, indent=1))
+    print(f"tune {a.model} {a.name} seed {a.seed}: val loss {info['best_val_loss']:.4f} (best epoch {info['best_epoch']} "
+          f"of {info['epochs']}), {info['s_per_epoch']:.1f} s/epoch, {info['trainable_parameters']:,} trainable", file=sys.stderr)
+
+
+def tune_import(a):
+    "The tuning runs of --src as one table, results/reason-tuning/paper.csv; per model the lowest validation loss is chosen."
+    from llmrec.config import write_csv
+    label = lambda d: {'device': (d / 'gpu.txt').read_text().strip().replace(' ', '-')} if (d / 'gpu.txt').exists() else {}
+    rows = [json.loads(f.read_text()) | label(f.parent) for s in a.src for f in sorted(Path(s).glob('tune-*.json'))]
+    if not rows: raise SystemExit(f'no tune-*.json in {a.src}')
+    t = pd.DataFrame(rows)
+    if t.duplicated(['model', 'config', 'seed']).any(): raise SystemExit('a tuning run in two --src folders')
+    t['chosen'] = t.best_val_loss == t.groupby('model').best_val_loss.transform('min')
+    front = ['model', 'config', 'seed', 'chosen', 'best_val_loss', 'best_epoch', 'epochs']
+    t = t[front + [c for c in t.columns if c not in front]].sort_values(['model', 'best_val_loss'], kind='stable')
+    write_csv(t, 'results/reason-tuning/paper.csv')
+    print(t.to_string(index=False))
+
+
 def import_(a):
     from llmrec.baselines import BENCH_COLUMNS
     from llmrec.config import load_params, write_csv
@@ -184,6 +236,15 @@ if __name__ == '__main__':
     s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
     s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
     s.set_defaults(fn=reasons)
+    s = sub.add_parser('tune', help='train one configuration (no decoding): its validation loss and costs')
+    s.add_argument('--seed', type=int, default=0); s.add_argument('--out', required=True)
+    s.add_argument('--align', help='the served align model of MI (soft prompts from aligned vectors); none: review profiles only')
+    s.add_argument('--model', required=True, choices=LEARNED_PAPER); s.add_argument('--name', required=True)
+    s.add_argument('--set', nargs='*', default=[], help='generate keys of this configuration, key=value (YAML values)')
+    s.add_argument('--params', default='params.yaml'); s.add_argument('--cpu', dest='gpu', action='store_false')
+    s.set_defaults(fn=tune)
+    s = sub.add_parser('tune-import', help='the tuning runs as results/reason-tuning/paper.csv')
+    s.add_argument('--src', required=True, nargs='+'); s.set_defaults(fn=tune_import)
     s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+')
     s.add_argument('--merge', action='store_true', help='keep the committed runs and add those in --src (new model/seed pairs only)')
     s.add_argument('--replace', action='store_true', help='the runs in --src replace every committed run of their models (and its bench rows)')

@@ -193,5 +193,38 @@ E7)  # fresh machine: the small decoders with max_epochs 30 (E3's peter and E6's
   done; done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/E7.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7"; exit 2;;
+F1)  # eighth session: LoRA or full fine-tuning, and the learning rates, chosen on validation loss. Carry [.gpu/s1
+     # .gpu/vec/amazon-musical-instruments .gpu/rouge_site data/amazon-musical-instruments]: part 1, rouge-score, the MI
+     # served model (seed 0; E1's and E7's result again)
+  cp .gpu/s1/part "$W/s1.part"; mkdir -p "$W/site"; cp -r .gpu/rouge_site/* "$W/site/"
+  python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
+    --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
+  ;;
+F2)  # (= S) part 2. Carry [.gpu/s2]
+  cp .gpu/s2/part "$W/s2.part"; ls -la "$W"
+  ;;
+F3)  # part 3: rejoin, convert; then every tuning run of seed 0 side by side (no decoding): the LM (llmrec) in full at three
+     # learning rates and with LoRA (rank 16 at three, rank 64 at one), up to 5 epochs each; peter (the small decoders'
+     # shared settings) at three learning rates x two widths. Carry [.gpu/s3 .gpu/gguf_site]
+  OUTC="$HOME/f3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-13-runs" > "$OUTC/gpu.txt"
+  rejoin
+  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  tune() { OMP_NUM_THREADS=1 timeout 480 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
+             --out "$OUTC" --params "$P" --model "$@" > "$OUTC/t-$1-$2.log" 2>&1 & }
+  for lr in 5e-5 1e-4 2e-4; do tune llmrec full-$lr --set lm_lr=$lr lm_max_epochs=5; done
+  for lr in 3e-4 1e-3 3e-3; do tune llmrec lora16-$lr --set lm_lr=$lr lm_max_epochs=5 lm_lora_rank=16 lm_lora_alpha=32; done
+  tune llmrec lora64-1e-3 --set lm_lr=1e-3 lm_max_epochs=5 lm_lora_rank=64 lm_lora_alpha=128
+  for lr in 5e-4 1e-3 2e-3; do for d in 128 256; do tune peter dim$d-$lr --set lr=$lr dim=$d; done; done
+  wait
+  grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F3.tgz" -C "$OUTC" .
+  ;;
+F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
+  shift; OUTC="$HOME/f4-$$"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$#-runs" > "$OUTC/gpu.txt"
+  for ms in "$@"; do
+    OMP_NUM_THREADS=2 timeout 540 python3 scripts/gpu_generate.py reasons --seed "${ms#*:}" --models "${ms%:*}" \
+      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/r-${ms%:*}-${ms#*:}.log" 2>&1 &
+  done; wait
+  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4 [model:seed ...]"; exit 2;;
 esac
