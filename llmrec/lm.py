@@ -320,7 +320,7 @@ def lm_candidates(model:SoftPromptLM, tok, records:LMRecords, max_words:int, bea
 def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
                   rd:ReasonData, hp:dict, # the resolved `generate` section
                   user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
-                  seed:int=0, run:dict|None=None) -> tuple[SoftPromptLM, object, dict]:
+                  seed:int=0, run:dict|None=None, callbacks:list=()) -> tuple[SoftPromptLM, object, dict]:
     "Fine-tune the LM (in full, or LoRA where `lm_lora_rank` > 0) on the training reasons: the model (best epoch), its tokenizer, the training record."
     tok, lm = load_lm(lm_dir(hp['backbone'], hp['lm_cache']))
     if hp['lm_lora_rank']: add_lora(lm, hp['lm_lora_rank'], hp['lm_lora_alpha'])
@@ -332,7 +332,7 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
     train, valid = rd.train, rd.valid
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
-    info = fit_lm(model, reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W), lm_hp, seed, run)
+    info = fit_lm(model, reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W), lm_hp, seed, run, callbacks)
     return model, tok, info
 
 def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)

@@ -24,9 +24,19 @@ E6 and E7 ran as inline commands:
     E7: params.yaml with base.profile paper and generate.paper.max_epochs 30; `llmrec align` of MI (seed 0, llmrec);
         then gpu_generate.py reasons for peter and llmrec-scratch, seeds 0-2, six processes at once, OMP_NUM_THREADS=2
         (written down afterwards as gpu_generate.sh's case E7, which has not itself been run)
+Eighth session: the LM's training settings chosen on validation loss, seed 0 (`tune`, which trains without decoding):
+in full at lr 5e-5 / 1e-4 / 2e-4, LoRA rank 16 at 3e-4 / 1e-3 / 3e-3 and rank 64 at 1e-3, up to 5 epochs; peter at lr
+5e-4 / 1e-3 / 2e-3 x dim 128 / 256. gpu_generate.sh F1, F2, F3 (13 runs side by side; two LM runs were still improving
+when F3's 480 s limit stopped them and were rerun as F5 after F1, F2 on a fresh machine). The lowest: in full at 2e-4
+(1e-4 before); peter's settings stay. The F4 reruns started on F3's eleven finished settings; F5 came after them and
+neither of its two settings was lower. llmrec and llmrec-noprompt were rerun with it, seeds 0-2, three side by side
+per call (F4 llmrec:0 llmrec:1 llmrec:2, then F4 llmrec-noprompt:0 ...: noprompt now also with the decoding choice).
+llmrec's runs at 1e-4 (E4, E5) are kept under results/device-runs/reasons-decoding/superseded-lm-lr-1e-4/.
+    python scripts/gpu_generate.py tune-import --src results/device-runs/reasons-tuning/F3 results/device-runs/reasons-tuning/F5
 Import:
-    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,4,5,7}
-(--replace: the runs in --src replace every committed run of their models; llmrec-noprompt keeps its greedy runs; the
+    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,7} \
+        results/device-runs/reasons-tuning/F4-llmrec results/device-runs/reasons-tuning/F4-noprompt
+(--replace: the runs in --src replace every committed run of their models; the
 genret seed 0 in E3 repeats the committed one's metrics, so only its timing rows, of the vectorised trie, are added).
 
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
@@ -102,11 +112,17 @@ def tune(a):
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     vectors = condition_vectors(data, rd.features, None, Path(a.align) if a.align else None, Path(f'data/{DS}'))
     run = {**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'}
+    import lightning as L
+    class EpochLog(L.Callback):  # every epoch's validation loss in the log: a run cut short still shows its course
+        def on_validation_epoch_end(self, trainer, module):
+            if not trainer.sanity_checking:
+                print(f"tune {a.model} {a.name} epoch {trainer.current_epoch + 1}: val loss {float(trainer.callback_metrics['val/loss']):.4f}",
+                      file=sys.stderr, flush=True)
     if a.model in ('llmrec', 'llmrec-noprompt'):
-        info = fit_reason_lm(a.model, rd, hp, *vectors, seed=a.seed, run=run)[2]
+        info = fit_reason_lm(a.model, rd, hp, *vectors, seed=a.seed, run=run, callbacks=[EpochLog()])[2]
     else:  # a small decoder, float32 as in generate_reasons
         if run['accelerator'] == 'gpu': torch.cuda.reset_peak_memory_stats()
-        g = fit_generator(a.model, data, rd, hp, *vectors, seed=a.seed, run={**run, 'precision': '32-true'})
+        g = fit_generator(a.model, data, rd, hp, *vectors, seed=a.seed, run={**run, 'precision': '32-true'}, callbacks=[EpochLog()])
         info = {'train_s': g.train_s, 'epochs': g.epochs, 'best_epoch': g.best_epoch, 'best_val_loss': g.best_val_loss,
                 's_per_epoch': g.train_s / max(g.epochs, 1),
                 'trainable_parameters': sum(p.numel() for p in g.model.parameters() if p.requires_grad)}

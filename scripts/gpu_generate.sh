@@ -209,14 +209,26 @@ F3)  # part 3: rejoin, convert; then every tuning run of seed 0 side by side (no
   OUTC="$HOME/f3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-13-runs" > "$OUTC/gpu.txt"
   rejoin
   python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  tune() { OMP_NUM_THREADS=1 timeout 480 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
-             --out "$OUTC" --params "$P" --model "$@" > "$OUTC/t-$1-$2.log" 2>&1 & }
+  tune() { local m=$1 n=$2; shift 2  # model, configuration name, then --set key=value ...
+           OMP_NUM_THREADS=1 timeout 480 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
+             --out "$OUTC" --params "$P" --model "$m" --name "$n" "$@" > "$OUTC/t-$m-$n.log" 2>&1 & }
   for lr in 5e-5 1e-4 2e-4; do tune llmrec full-$lr --set lm_lr=$lr lm_max_epochs=5; done
   for lr in 3e-4 1e-3 3e-3; do tune llmrec lora16-$lr --set lm_lr=$lr lm_max_epochs=5 lm_lora_rank=16 lm_lora_alpha=32; done
   tune llmrec lora64-1e-3 --set lm_lr=1e-3 lm_max_epochs=5 lm_lora_rank=64 lm_lora_alpha=128
   for lr in 5e-4 1e-3 2e-3; do for d in 128 256; do tune peter dim$d-$lr --set lr=$lr dim=$d; done; done
   wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F3.tgz" -C "$OUTC" .
+  ;;
+F5)  # (after F1, F2) rejoin, convert; F3's two runs that the 480 s cut short (still improving at 5 epochs among 13
+     # runs), now two side by side. Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
+  OUTC="$HOME/f5"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-2-runs" > "$OUTC/gpu.txt"
+  rejoin
+  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  for c in "full-5e-5 lm_lr=5e-5" "lora16-3e-4 lm_lr=3e-4 lm_lora_rank=16 lm_lora_alpha=32"; do set -- $c
+    OMP_NUM_THREADS=4 timeout 500 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
+      --out "$OUTC" --params "$P" --model llmrec --name "$1" --set lm_max_epochs=5 "${@:2}" > "$OUTC/t-llmrec-$1.log" 2>&1 &
+  done; wait
+  grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F5.tgz" -C "$OUTC" .
   ;;
 F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
   shift; OUTC="$HOME/f4-$$"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$#-runs" > "$OUTC/gpu.txt"
@@ -226,5 +238,5 @@ F4)  # reason runs with the chosen settings (params.yaml), side by side: argumen
   done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4 [model:seed ...]"; exit 2;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5 [model:seed ...]"; exit 2;;
 esac
