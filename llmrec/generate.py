@@ -68,6 +68,7 @@ GENERATE_DEFAULTS = {
         'max_new_tokens': 24,  # raised to the longest title + its end token where that is longer (`lm.decode_limit`)
         'max_users': 0,     # > 0: evaluate only this many test users (a fixed random subset); 0: all
         'bench_users': 64,  # users timed for the constrained / unconstrained ratio
+        'bench_rounds': 3,  # timed rounds of both (after a warm-up); the median ratio is kept
         'progress_bar': False},
     'decoding': {           # how learned models write reasons, chosen on validation (`decode_tuned`); beams 0: greedy only
         'beams': 0, 'no_repeat_ngram': 0,  # beam candidates per record; > 0: no word n-gram twice in one reason
@@ -89,7 +90,8 @@ register_params('generate', GENERATE_DEFAULTS, {
     'lm_max_train': (lambda v: v >= 0, 'must be >= 0'), 'lm_lora_rank': (lambda v: v >= 0, 'must be >= 0 (0: full fine-tuning)'),
     'lm_lora_alpha': (_pos, 'must be > 0'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
-                                                       'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users')},
+                                                       'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users',
+                                                       'bench_rounds')},
     'genret.max_users': (lambda v: v >= 0, 'must be >= 0'),
     'decoding.beams': (lambda v: v >= 0, 'must be >= 0'), 'decoding.no_repeat_ngram': (lambda v: v >= 0, 'must be >= 0'),
     **{f'decoding.{k}': (lambda v: len(v) > 0 and min(v) >= 0, 'a non-empty list of weights >= 0') for k in ('true', 'false', 'user')},

@@ -75,7 +75,8 @@ def test_genret_stage(served, tiny, tmp_path):
     root, params = served
     p = resolve_params({**json.loads((root / 'params.yaml').read_text()),
                         'generate': {'genret': {'backbone': str(tiny), 'positions': 2, 'max_epochs': 1, 'beams': 10, 'k': 10,
-                                                'batch_size': 32, 'lr': 1e-3, 'max_new_tokens': 12, 'bench_users': 4}}})
+                                                'batch_size': 32, 'lr': 1e-3, 'max_new_tokens': 12, 'bench_users': 4,
+                                                'bench_rounds': 2}}})
     out = run_genret(root / 'toy', root / 'align', tmp_path / 'g.csv', p, tmp_path / 'b.csv', tmp_path / 'lists.csv')
     v = out.set_index(['model', 'metric']).value
     assert v['llmrec-genret', 'valid_item_rate'] == 1.0
@@ -86,6 +87,7 @@ def test_genret_stage(served, tiny, tmp_path):
     for m in ('llmrec-genret', 'llmrec-genret-notrie'): assert 0 <= v[m, 'HR@10'] <= 1
     bench = pd.read_csv(tmp_path / 'b.csv').set_index('metric').value
     assert bench['constrained_ratio'] > 0 and bench['trainable_parameters'] > 0
+    assert bench['constrained_ratio_min'] <= bench['constrained_ratio'] <= bench['constrained_ratio_max']  # median of 2 rounds
     lists = pd.read_csv(tmp_path / 'lists.csv', keep_default_na=False)
     got = [int(i) for s in lists[lists.model == 'llmrec-genret']['items'] for i in s.split()]
     assert got and all(0 <= i < 30 for i in got)
