@@ -118,7 +118,7 @@ def tune(a):
             if not trainer.sanity_checking:
                 print(f"tune {a.model} {a.name} epoch {trainer.current_epoch + 1}: val loss {float(trainer.callback_metrics['val/loss']):.4f}",
                       file=sys.stderr, flush=True)
-    if a.model in ('llmrec', 'llmrec-noprompt'):
+    if a.model in ('llmrec', 'llmrec-noprompt') and hp['backbone'] != 'scratch':  # the LM, as generate_reasons picks it
         info = fit_reason_lm(a.model, rd, hp, *vectors, seed=a.seed, run=run, callbacks=[EpochLog()])[2]
     else:  # a small decoder, float32 as in generate_reasons
         if run['accelerator'] == 'gpu': torch.cuda.reset_peak_memory_stats()
