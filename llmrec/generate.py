@@ -59,6 +59,8 @@ GENERATE_DEFAULTS = {
     'lm_max_train': 0,      # > 0: a quick run: the LM sees this many training (and validation) sentences, a fixed random subset; 0: all
     'lm_lora_rank': 0,      # 0: fine-tune every LM weight; r > 0: freeze them and train rank-r LoRA updates (nbs/35_lm.ipynb)
     'lm_lora_alpha': 32.0,  # the LoRA updates are scaled by lm_lora_alpha / lm_lora_rank
+    'lm_prompt_epochs': 0,  # > 0: first train the soft-prompt projections alone (LM frozen) up to this many epochs (PEPLER's sequential tuning)
+    'lm_prompt_lr': 1.0e-3, # their learning rate in that first stage
     'genret': {             # generative retrieval (nbs/35_lm.ipynb, `llmrec genret`): titles under a trie
         'backbone': 'smollm2', 'lm_cache': 'models/encoders',
         'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
@@ -88,7 +90,8 @@ register_params('generate', GENERATE_DEFAULTS, {
     'max_test': (lambda v: v >= 0, 'must be >= 0'), 'cpu_threads': (lambda v: v >= 0, 'must be >= 0'),
     'lm_lr': (_pos, 'must be > 0'), 'lm_batch_size': (_pos, 'must be > 0'), 'lm_max_epochs': (_pos, 'must be > 0'),
     'lm_max_train': (lambda v: v >= 0, 'must be >= 0'), 'lm_lora_rank': (lambda v: v >= 0, 'must be >= 0 (0: full fine-tuning)'),
-    'lm_lora_alpha': (_pos, 'must be > 0'),
+    'lm_lora_alpha': (_pos, 'must be > 0'), 'lm_prompt_epochs': (lambda v: v >= 0, 'must be >= 0 (0: off)'),
+    'lm_prompt_lr': (_pos, 'must be > 0'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
                                                        'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users',
                                                        'bench_rounds')},

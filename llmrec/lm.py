@@ -24,10 +24,10 @@ from .generate import Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mas
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
-           'lm_records', 'fit_lm', 'LoRALinear', 'add_lora', 'merge_lora', 'reason_prompt', 'reason_records', 'WordBan',
-           'BanProcessor', 'decode_reasons', 'lm_candidates', 'fit_reason_lm', 'lm_reasons', 'item_names', 'Trie',
-           'user_states', 'genret_records', 'decode_lists', 'list_scorer', 'decode_limit', 'run_genret',
-           'bench_generation', 'run_bench_generation']
+           'lm_records', 'fit_lm', 'LoRALinear', 'add_lora', 'merge_lora', 'fit_prompts', 'reason_prompt',
+           'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates', 'fit_reason_lm',
+           'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists', 'list_scorer',
+           'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -240,6 +240,18 @@ def merge_lora(model:nn.Module) -> int:
     "Fold every `LoRALinear` of `model` into its base layer (for decoding); the number merged."
     return _swap(model, lambda name, m: isinstance(m, LoRALinear), lambda m: m.merged())
 
+# %% ../nbs/35_lm.ipynb #aa12f557
+def fit_prompts(model:SoftPromptLM, train:LMRecords, valid:LMRecords,
+                hp:dict, # as `fit_lm`'s (lr, max_epochs: of this stage)
+                seed:int=0, run:dict|None=None, callbacks:list=()) -> dict:
+    "Train only the soft-prompt projections, every LM weight frozen (early stopping as `fit_lm`); the LM's trainable flags are restored."
+    if not model.roles: raise LlmrecError('fit_prompts: the model has no soft prompts')
+    trainable = [p for p in model.lm.parameters() if p.requires_grad]
+    for p in trainable: p.requires_grad_(False)
+    try: return fit_lm(model, train, valid, hp, seed, run, callbacks)
+    finally:
+        for p in trainable: p.requires_grad_(True)
+
 # %% ../nbs/35_lm.ipynb #03e9c062
 def reason_prompt(rd:ReasonData, item:int) -> str: return f"Item: {' '.join(rd.item_keywords[item])}\nReason:"
 
@@ -321,7 +333,7 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
                   rd:ReasonData, hp:dict, # the resolved `generate` section
                   user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
                   seed:int=0, run:dict|None=None, callbacks:list=()) -> tuple[SoftPromptLM, object, dict]:
-    "Fine-tune the LM (in full, or LoRA where `lm_lora_rank` > 0) on the training reasons: the model (best epoch), its tokenizer, the training record."
+    "Fine-tune the LM (in full, or LoRA where `lm_lora_rank` > 0; after `lm_prompt_epochs` of the prompts alone) on the training reasons: the model (best epoch), its tokenizer, the training record."
     tok, lm = load_lm(lm_dir(hp['backbone'], hp['lm_cache']))
     if hp['lm_lora_rank']: add_lora(lm, hp['lm_lora_rank'], hp['lm_lora_alpha'])
     prompts = name == 'llmrec'
@@ -332,7 +344,13 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
     train, valid = rd.train, rd.valid
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
-    info = fit_lm(model, reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W), lm_hp, seed, run, callbacks)
+    tr, va = reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W)
+    first = (fit_prompts(model, tr, va, {**lm_hp, 'lr': hp['lm_prompt_lr'], 'max_epochs': hp['lm_prompt_epochs']}, seed, run, callbacks)
+             if hp['lm_prompt_epochs'] and model.roles else None)  # sequential tuning: the prompts alone first
+    info = fit_lm(model, tr, va, lm_hp, seed, run, callbacks)
+    if first is not None:
+        info.update(train_s=info['train_s'] + first['train_s'], prompt_epochs=first['epochs'],
+                    prompt_best_val_loss=first['best_val_loss'])
     return model, tok, info
 
 def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)

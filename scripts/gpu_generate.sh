@@ -230,6 +230,19 @@ F5)  # (after F1, F2) rejoin, convert; F3's two runs that the 480 s cut short (s
   done; wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F5.tgz" -C "$OUTC" .
   ;;
+G1)  # NOT YET RUN (written in the eighth session for the next): sequential tuning (35_lm `fit_prompts`), the soft-prompt
+     # projections alone first (LM frozen, up to 3 epochs) at two learning rates, then the chosen full fine-tuning; seed 0,
+     # validation loss, beside llmrec-noprompt's. After F1, F2; carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
+  OUTC="$HOME/g1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-3-runs" > "$OUTC/gpu.txt"
+  rejoin
+  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  for c in "llmrec seq-1e-3 lm_prompt_epochs=3 lm_prompt_lr=1e-3" "llmrec seq-1e-2 lm_prompt_epochs=3 lm_prompt_lr=1e-2" \
+           "llmrec-noprompt full-2e-4"; do set -- $c
+    OMP_NUM_THREADS=4 timeout 540 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
+      --out "$OUTC" --params "$P" --model "$1" --name "$2" --set "${@:3}" > "$OUTC/t-$1-$2.log" 2>&1 &
+  done; wait
+  grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/G1.tgz" -C "$OUTC" .
+  ;;
 F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
   shift; OUTC="$HOME/f4-$$"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$#-runs" > "$OUTC/gpu.txt"
   for ms in "$@"; do
@@ -238,5 +251,5 @@ F4)  # reason runs with the chosen settings (params.yaml), side by side: argumen
   done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5 [model:seed ...]"; exit 2;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1 [model:seed ...]"; exit 2;;
 esac
