@@ -565,7 +565,7 @@ def decoding_table(greedy:list[list[str]], # greedy reasons of the records
     Fm = np.array([f in set(c) for c, f in zip(flat, np.repeat(refs.feature.to_numpy(), K))]).reshape(N, K)
     g = mention_counts(greedy, users, items, rd, user_feats)
     rows = [{'decoding': 'greedy', 'true': 0.0, 'false': 0.0, 'user': 0.0, 'ROUGE-L': _rouge_l(greedy, sents).mean(),
-             'FMR': float(np.mean([f in set(r) for r, f in zip(greedy, refs.feature)])),
+             'FMR': feature_matching_ratio([set(r) for r in greedy], refs.feature.tolist()),
              'grounding_precision': g[:, 0].sum() / max(g[:, :2].sum(), 1)}]
     for wt, wf, wu in itertools.product(dec['true'], dec['false'], dec['user']):
         k = _pick(lp, C, wt, wf, wu)

@@ -68,6 +68,12 @@ DS = 'amazon-musical-instruments'
 LEARNED_PAPER = ['llmrec', 'llmrec-scratch', 'peter', 'llmrec-noprompt']  # the main model first
 
 
+def device_label(folder:Path, default=None):
+    "The device a device call's folder was run on, from its gpu.txt ('NVIDIA-H200', or with a '/shared-by-N-runs' note)."
+    f = folder / 'gpu.txt'
+    return f.read_text().strip().replace(' ', '-') if f.exists() else default
+
+
 def reasons(a):
     from llmrec.config import load_params
     from llmrec.data import load_recdata
@@ -138,8 +144,11 @@ def tune(a):
 def tune_import(a):
     "The tuning runs of --src as one table, results/reason-tuning/paper.csv; per model the lowest validation loss is chosen."
     from llmrec.config import write_csv
-    label = lambda d: {'device': (d / 'gpu.txt').read_text().strip().replace(' ', '-')} if (d / 'gpu.txt').exists() else {}
-    rows = [json.loads(f.read_text()) | label(f.parent) for s in a.src for f in sorted(Path(s).glob('tune-*.json'))]
+    rows = []
+    for s in a.src:
+        for f in sorted(Path(s).glob('tune-*.json')):
+            r = json.loads(f.read_text())
+            rows.append({**r, 'device': device_label(f.parent, r['device'])})  # the folder's label says what shared the GPU
     if not rows: raise SystemExit(f'no tune-*.json in {a.src}')
     t = pd.DataFrame(rows)
     if t.duplicated(['model', 'config', 'seed']).any(): raise SystemExit('a tuning run in two --src folders')
@@ -162,14 +171,13 @@ def import_(a):
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     test = rd.test
     rows, texts, bench = [], [], []
-    gpu = next((s / 'gpu.txt').read_text().strip().replace(' ', '-') for s in srcs if (s / 'gpu.txt').exists()) if any(
-        (s / 'gpu.txt').exists() for s in srcs) else 'NVIDIA-H200'
+    gpu = next((g for g in map(device_label, srcs) if g), 'NVIDIA-H200')
     seeds = set()
     files = sorted((f for s in srcs for f in (*s.glob('reasons-seed*-*.csv'), *s.glob('reasons-seed*-*.csv.gz'))), key=lambda f: f.name)
     if len({f.name for f in files}) < len(files): raise SystemExit('the same reasons file in two --src folders')
     # a folder's own label first; a note after '/' says the run shared its device ('NVIDIA H200/shared-with-genret'),
     # and the tidy bench then prefers a run timed alone (llmrec.bench.map_bench)
-    label = lambda d: (d / 'gpu.txt').read_text().strip().replace(' ', '-') if (d / 'gpu.txt').exists() else gpu
+    label = lambda d: device_label(d, gpu)
     timing_of = lambda f: f.parent / f.name.removesuffix('.gz').replace('reasons-', 'timing-').replace('-greedy.csv', '.csv').replace('.csv', '.json')
     runs = [(pd.read_csv(f, keep_default_na=False), json.loads(timing_of(f).read_text()), label(f.parent)) for f in files]
     kept = pd.DataFrame(columns=BENCH_COLUMNS)

