@@ -25,13 +25,13 @@ from .align import dist_rank_world, epoch_checkpoints, is_rank_zero, run_key
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
            'TOY_FEATURES', 'TOY_OPINIONS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab', 'ReasonData',
-           'reason_data', 'feature_sets', 'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio',
-           'feature_diversity', 'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons',
-           'retrieval_reasons', 'review_profiles', 'aligned_vectors', 'condition_vectors', 'toy_review_data',
-           'DecoderBlock', 'ReasonDecoder', 'ban_mask', 'greedy_decode', 'beam_decode', 'user_features',
-           'mention_counts', 'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'item_prefix',
-           'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator',
-           'generate_reasons', 'run_generate', 'examples']
+           'reason_data', 'record_keywords', 'user_hints', 'feature_sets', 'unique_sentence_ratio',
+           'feature_matching_ratio', 'feature_coverage_ratio', 'feature_diversity', 'grounding_precision',
+           'text_overlap', 'reason_metrics', 'template_reasons', 'retrieval_reasons', 'review_profiles',
+           'aligned_vectors', 'condition_vectors', 'toy_review_data', 'DecoderBlock', 'ReasonDecoder', 'ban_mask',
+           'greedy_decode', 'beam_decode', 'user_features', 'mention_counts', 'decoding_table', 'choose_decoding',
+           'rerank', 'Decoded', 'decode_tuned', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle',
+           'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -42,6 +42,8 @@ GENERATE_DEFAULTS = {
     'vocab_size': 5000,     # most frequent training words; the rest map to <unk>
     'item_keywords': 5,     # item text of items without title/attributes: their most frequent training features
     'item_tokens': 16,      # item text cut to this many tokens
+    'keyword_holdout': [],  # learned models whose training records' item keywords leave out the record's own (user, item)
+                            # sentences, as a test record's never include them (`record_keywords`; titled items: unchanged)
     'n_prompt': 2,          # soft-prompt tokens per vector (user, item)
     'dim': 128, 'layers': 2, 'heads': 4, 'dropout': 0.2,
     'lr': 0.001, 'weight_decay': 0.01, 'batch_size': 128,
@@ -61,6 +63,7 @@ GENERATE_DEFAULTS = {
     'lm_lora_alpha': 32.0,  # the LoRA updates are scaled by lm_lora_alpha / lm_lora_rank
     'lm_prompt_epochs': 0,  # > 0: first train the soft-prompt projections alone (LM frozen) up to this many epochs (PEPLER's sequential tuning)
     'lm_prompt_lr': 1.0e-3, # their learning rate in that first stage
+    'lm_user_hints': 0,     # > 0: llmrec's prompt text also names the user's this many most frequent training features (`user_hints`)
     'genret': {             # generative retrieval (nbs/35_lm.ipynb, `llmrec genret`): titles under a trie
         'backbone': 'smollm2', 'lm_cache': 'models/encoders',
         'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
@@ -91,7 +94,8 @@ register_params('generate', GENERATE_DEFAULTS, {
     'lm_lr': (_pos, 'must be > 0'), 'lm_batch_size': (_pos, 'must be > 0'), 'lm_max_epochs': (_pos, 'must be > 0'),
     'lm_max_train': (lambda v: v >= 0, 'must be >= 0'), 'lm_lora_rank': (lambda v: v >= 0, 'must be >= 0 (0: full fine-tuning)'),
     'lm_lora_alpha': (_pos, 'must be > 0'), 'lm_prompt_epochs': (lambda v: v >= 0, 'must be >= 0 (0: off)'),
-    'lm_prompt_lr': (_pos, 'must be > 0'),
+    'lm_prompt_lr': (_pos, 'must be > 0'), 'lm_user_hints': (lambda v: v >= 0, 'must be >= 0 (0: off)'),
+    'keyword_holdout': (lambda v: isinstance(v, list) and set(v) <= set(LEARNED), f'a list among {LEARNED}'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
                                                        'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users',
                                                        'bench_rounds')},
@@ -147,6 +151,9 @@ class ReasonData:
     item_features: list[set] # per item: feature/attribute words true for it
     item_keywords: list[list[str]] # per item: its text for the generator (title/attributes, else top features)
     mention_words: frozenset # words that count as a feature/attribute mention when a reason uses them
+    user_counts: dict = field(default_factory=dict) # user -> Counter of the features of their training sentences
+    pair_counts: dict = field(default_factory=dict) # (user, item) of a training pair -> Counter of its sentences' features
+    pair_keywords: dict = field(default_factory=dict) # (user, item) -> its item's keywords without the pair's sentences
 
 def _first_per_pair(df:pd.DataFrame) -> pd.DataFrame:
     "The first row (review order) of each (user, item) pair."
@@ -178,14 +185,31 @@ def reason_data(data:RecData, # a prepared dataset with `explanations`
     counts = train.groupby('item_idx').feature.value_counts()  # sorted by count within each item
     top = [[] for _ in range(data.n_items)]
     for (i, f), n in counts.items(): top[i].append((-n, f))
-    attr_vocab, keywords = set(), []
+    attr_vocab, keywords, from_features = set(), [], []
     for i, (title, attrs) in enumerate(zip(data.items.title, data.items.attributes)):
         tw, aw = _attribute_words(title, attrs)
         item_features[i] |= tw | aw; attr_vocab |= aw
         text = tokenize(title) + [w for a in (attrs if attrs is not None else []) for w in tokenize(a)]
-        keywords.append(text if text else [f for _, f in sorted(top[i])[:item_keywords]])
-    return ReasonData(train, valid, test, features, item_features,
-                      [k[:item_tokens] for k in keywords], frozenset(fset | attr_vocab))
+        keywords.append(text if text else [f for _, f in sorted(top[i])[:item_keywords]]); from_features.append(not text)
+    user_counts, pair_counts = defaultdict(Counter), defaultdict(Counter)
+    for u, i, f in zip(train.user_idx, train.item_idx, train.feature): user_counts[int(u)][f] += 1; pair_counts[int(u), int(i)][f] += 1
+    item_counts = {i: Counter(dict(c.droplevel(0).items())) for i, c in counts.groupby(level=0)}
+    pair_keywords = {(u, i): _top(item_counts.get(i, Counter()) - c, item_keywords)[:item_tokens]  # the pair's own sentences
+                     for (u, i), c in pair_counts.items() if from_features[i]}  # out; a title/attributes text stays
+    return ReasonData(train, valid, test, features, item_features, [k[:item_tokens] for k in keywords],
+                      frozenset(fset | attr_vocab), dict(user_counts), dict(pair_counts), pair_keywords)
+
+def _top(counts:Counter, k:int) -> list[str]:
+    "The k most frequent keys (ties: alphabetical)."
+    return [f for f, _ in sorted(counts.items(), key=lambda t: (-t[1], t[0]))[:k]]
+
+def record_keywords(rd:ReasonData, user:int, item:int, holdout:bool=True) -> list[str]:
+    "The item text a model reads for the record (user, item); `holdout`: a training pair's own sentences left out of it."
+    return rd.pair_keywords.get((int(user), int(item)), rd.item_keywords[int(item)]) if holdout else rd.item_keywords[int(item)]
+
+def user_hints(rd:ReasonData, user:int, item:int, k:int) -> list[str]:
+    "The user's k most frequent training features, the sentences of the pair (user, item) itself left out."
+    return _top(rd.user_counts.get(int(user), Counter()) - rd.pair_counts.get((int(user), int(item)), Counter()), k)
 
 # %% ../nbs/30_generate.ipynb #f6289b42
 def feature_sets(reasons:list[list[str]], features) -> list[set]:
@@ -616,22 +640,26 @@ def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy re
                    greedy, table)
 
 # %% ../nbs/30_generate.ipynb #a6a83be2
-def item_prefix(rd:ReasonData, vocab:Vocab, items, item_tokens:int) -> torch.Tensor:
-    "(N, item_tokens + 1) ids: each item's text (right-padded) then <bos>."
+def item_prefix(rd:ReasonData, vocab:Vocab, items, item_tokens:int,
+                users=None, # the records' users: a training pair's own sentences left out (`record_keywords`); None: the item's text
+                ) -> torch.Tensor:
+    "(N, item_tokens + 1) ids: each record's item text, right-padded, then <bos>."
     out = torch.zeros(len(items), item_tokens + 1, dtype=torch.long)
     for r, i in enumerate(items):
-        ids = vocab.encode(rd.item_keywords[i])[:item_tokens]
+        ids = vocab.encode(rd.item_keywords[i] if users is None else record_keywords(rd, users[r], i))[:item_tokens]
         out[r, :len(ids)] = torch.tensor(ids, dtype=torch.long); out[r, -1] = 1
     return out
 
-def reason_tensors(rd:ReasonData, records:pd.DataFrame, vocab:Vocab, item_tokens:int, max_words:int) -> dict:
+def reason_tensors(rd:ReasonData, records:pd.DataFrame, vocab:Vocab, item_tokens:int, max_words:int,
+                   holdout:bool=False) -> dict: # holdout: item text without the record's own pair (`record_keywords`)
     "users (N,), items (N,), prefix (N, K+1) and target (N, max_words+1) word ids then <eos>, -100 padding."
     target = torch.full((len(records), max_words + 1), -100, dtype=torch.long)
     for r, toks in enumerate(records.tokens):
         ids = vocab.encode(toks[:max_words]) + [2]
         target[r, :len(ids)] = torch.tensor(ids)
     return {'users': torch.tensor(records.user_idx.to_numpy()), 'items': torch.tensor(records.item_idx.to_numpy()),
-            'prefix': item_prefix(rd, vocab, records.item_idx.to_numpy(), item_tokens), 'target': target}
+            'prefix': item_prefix(rd, vocab, records.item_idx.to_numpy(), item_tokens, records.user_idx.to_numpy() if holdout else None),
+            'target': target}
 
 class ReasonSystem(L.LightningModule):
     "Trains a `ReasonDecoder` on reason records with next-word cross-entropy."
@@ -780,7 +808,7 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                           hp['dim'], hp['layers'], hp['heads'], hp['dropout'], max_len=2 * hp['n_prompt'] + K + W + 2)
     system = ReasonSystem(model, hp['lr'], hp['weight_decay'])
     def loader(df, shuffle):
-        records = _Records(reason_tensors(rd, df, vocab, K, W))
+        records = _Records(reason_tensors(rd, df, vocab, K, W, name in hp['keyword_holdout']))
         return torch.utils.data.DataLoader(records, batch_sampler=ShardedBatches(len(records), hp['batch_size'], shuffle, seed))
     stop = L.pytorch.callbacks.EarlyStopping('val/loss', patience=hp['patience'], mode='min')
     key = '' if ckpt_dir is None else run_key(name, seed, {k: v for k, v in hp.items() if k not in ('progress_bar', 'models')},

@@ -20,7 +20,8 @@ from .baselines import BENCH_COLUMNS, device_name, pad_left
 from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows
 from .align import is_rank_zero
-from .generate import Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, decode_tuned, detokenize, tokenize
+from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, decode_tuned, detokenize, record_keywords,
+                               tokenize, user_hints)
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
@@ -253,13 +254,17 @@ def fit_prompts(model:SoftPromptLM, train:LMRecords, valid:LMRecords,
         for p in trainable: p.requires_grad_(True)
 
 # %% ../nbs/35_lm.ipynb #03e9c062
-def reason_prompt(rd:ReasonData, item:int) -> str: return f"Item: {' '.join(rd.item_keywords[item])}\nReason:"
+def reason_prompt(rd:ReasonData, item:int, user:int|None=None, hints:int=0, holdout:bool=False) -> str:
+    "The prompt text of one record: the item's keywords (`record_keywords`), with `hints` > 0 the user's frequent features."
+    kw = rd.item_keywords[item] if user is None else record_keywords(rd, user, item, holdout)
+    h = user_hints(rd, user, item, hints) if hints and user is not None else []
+    return f"Item: {' '.join(kw)}\n" + (f"You often mention: {', '.join(h)}\n" if h else '') + "Reason:"
 
-def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, prompts:bool=True) -> LMRecords:
+def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, hints:int=0, holdout:bool=False) -> LMRecords:
     "LM records of reason sentences: vector rows are the user and item indices."
     targets = [' ' + detokenize(t[:max_words]) for t in df.tokens] if 'tokens' in df else None
     return lm_records(tok, df.user_idx.to_numpy(), df.item_idx.to_numpy(),
-                      [reason_prompt(rd, i) for i in df.item_idx], targets)
+                      [reason_prompt(rd, i, u, hints, holdout) for u, i in zip(df.user_idx, df.item_idx)], targets)
 
 class WordBan:
     "Grounded decoding for the LM: per record, no feature/attribute word its item lacks (` word` and ` Word`, any tokens)."
@@ -344,7 +349,9 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
     train, valid = rd.train, rd.valid
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
-    tr, va = reason_records(tok, rd, train, W), reason_records(tok, rd, valid, W)
+    hints = hp['lm_user_hints'] if prompts else 0  # the user's features in the text: personalisation, as the soft prompts are
+    ho = name in hp['keyword_holdout']  # training records' item keywords without their own pair's sentences
+    tr, va = reason_records(tok, rd, train, W, hints, ho), reason_records(tok, rd, valid, W, hints, ho)
     first = (fit_prompts(model, tr, va, {**lm_hp, 'lr': hp['lm_prompt_lr'], 'max_epochs': hp['lm_prompt_epochs']}, seed, run, callbacks)
              if hp['lm_prompt_epochs'] and model.roles else None)  # sequential tuning: the prompts alone first
     info = fit_lm(model, tr, va, lm_hp, seed, run, callbacks)
@@ -365,7 +372,7 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)
-    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W)
+    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W, hp['lm_user_hints'] if name == 'llmrec' else 0)
     t0 = time.perf_counter()
     greedy, n = decode_reasons(model, tok, records(test), W, batch_size=hp['gen_batch_size'], progress=hp['progress_bar'])
     info['generate_s'] = time.perf_counter() - t0  # greedy decoding of the test records: the timed figure

@@ -74,12 +74,34 @@ def device_label(folder:Path, default=None):
     return f.read_text().strip().replace(' ', '-') if f.exists() else default
 
 
+def with_sets(generate:dict, sets:list[str]) -> dict:
+    "The `generate` section with `key=value` overrides (YAML values; 1e-3 read as a number, which YAML 1.1 reads as a string)."
+    import yaml
+    def value(v):
+        v = yaml.safe_load(v)
+        try: return float(v) if isinstance(v, str) else v
+        except ValueError: return v
+    over = {k: value(v) for k, v in (kv.split('=', 1) for kv in sets)}
+    unknown = set(over) - set(generate)
+    if unknown: raise SystemExit(f'--set: unknown generate keys {sorted(unknown)}')
+    return {**generate, **over}
+
+
+def choose(a):
+    "The --set string of --model's tuning run of the lowest validation loss in --src (printed; '' = the params as they are)."
+    runs = [json.loads(f.read_text()) for s in a.src for f in sorted(Path(s).glob(f'tune-{a.model}-*.json'))]
+    if not runs: raise SystemExit(f'choose: no tune-{a.model}-*.json in {a.src}')
+    best = min(runs, key=lambda r: r['best_val_loss'])  # the first of ties (file-name order)
+    for r in runs: print(f"choose {a.model}: {r['config']} {r['best_val_loss']:.4f}{' <-' if r is best else ''}", file=sys.stderr)
+    print(best.get('set', ''))
+
+
 def reasons(a):
     from llmrec.config import load_params
     from llmrec.data import load_recdata
     from llmrec.generate import detokenize, generate_reasons, reason_data
     params = load_params(a.params, profile='paper', sections=['generate', 'interact', 'align', 'encode'])
-    hp = {**params['generate'], 'models': a.models or LEARNED_PAPER}
+    hp = {**with_sets(params['generate'], a.set), 'models': a.models or LEARNED_PAPER}
     data = load_recdata(f'data/{DS}')
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     Path(a.out).mkdir(parents=True, exist_ok=True)
@@ -96,24 +118,19 @@ def reasons(a):
                           'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
                           'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{name}.csv', index=False)
         (Path(a.out) / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
+        if a.set: (Path(a.out) / f'set-seed{a.seed}-{m}.txt').write_text(' '.join(a.set) + '\n')  # what differed from --params
 
 
 def tune(a):
     "Train one configuration of one learned reason model (no decoding); write its validation loss and costs as JSON."
-    import torch, yaml
+    import torch
     from llmrec.config import load_params
     from llmrec.data import load_recdata
     from llmrec.generate import condition_vectors, fit_generator, reason_data
     from llmrec.lm import fit_reason_lm
     params = load_params(a.params, profile='paper', sections=['generate', 'interact', 'align', 'encode'])
-    def value(v):  # YAML, and 1e-3 as a number (YAML 1.1 reads it as a string)
-        v = yaml.safe_load(v)
-        try: return float(v) if isinstance(v, str) else v
-        except ValueError: return v
-    sets = {k: value(v) for k, v in (kv.split('=', 1) for kv in a.set)}
-    hp = {**params['generate'], **sets}
-    unknown = set(sets) - set(params['generate'])
-    if unknown: raise SystemExit(f'tune --set: unknown generate keys {sorted(unknown)}')
+    hp = with_sets(params['generate'], a.set)
+    sets = {k: hp[k] for k in (kv.split('=', 1)[0] for kv in a.set)}
     data = load_recdata(f'data/{DS}')
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
     vectors = condition_vectors(data, rd.features, None, Path(a.align) if a.align else None, Path(f'data/{DS}'))
@@ -134,7 +151,7 @@ def tune(a):
                 'trainable_parameters': sum(p.numel() for p in g.model.parameters() if p.requires_grad)}
         if run['accelerator'] == 'gpu': info['peak_gpu_gb'] = torch.cuda.max_memory_allocated() / 2**30
     device = torch.cuda.get_device_name().replace(' ', '-') if run['accelerator'] == 'gpu' else 'cpu'
-    out = {'model': a.model, 'config': a.name, 'seed': a.seed, **sets, **info, 'device': device}
+    out = {'model': a.model, 'config': a.name, 'seed': a.seed, **sets, **info, 'device': device, 'set': ' '.join(a.set)}
     Path(a.out).mkdir(parents=True, exist_ok=True)
     (Path(a.out) / f'tune-{a.model}-{a.name}-seed{a.seed}.json').write_text(json.dumps(out, indent=1))
     print(f"tune {a.model} {a.name} seed {a.seed}: val loss {info['best_val_loss']:.4f} (best epoch {info['best_epoch']} "
@@ -259,7 +276,10 @@ if __name__ == '__main__':
     s = sub.add_parser('reasons'); s.add_argument('--seed', type=int, required=True); s.add_argument('--align', required=True)
     s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
     s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
+    s.add_argument('--set', nargs='*', default=[], help='generate keys to override, key=value (YAML values)')
     s.set_defaults(fn=reasons)
+    s = sub.add_parser('choose', help="print the --set of a model's lowest validation loss among tune runs")
+    s.add_argument('--src', required=True, nargs='+'); s.add_argument('--model', required=True); s.set_defaults(fn=choose)
     s = sub.add_parser('tune', help='train one configuration (no decoding): its validation loss and costs')
     s.add_argument('--seed', type=int, default=0); s.add_argument('--out', required=True)
     s.add_argument('--align', help='the served align model of MI (soft prompts from aligned vectors); none: review profiles only')

@@ -61,9 +61,11 @@ convert() {  # rejoin; the GGUF converted once to a model folder under $W/encode
 shared_out() {  # OUTC=$1, fresh; its device label says that $2 runs shared the GPU
   OUTC=$1; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$2-runs" > "$OUTC/gpu.txt"
 }
-reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log: gpu_generate.py reasons on the MI served model, into $OUTC
+reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log, [$6 generate overrides key=value ...]: gpu_generate.py
+                 # reasons on the MI served model, into $OUTC
+  local -a sets; read -ra sets <<< "${6:-}"  # split on spaces, never globbed (values such as [llmrec])
   OMP_NUM_THREADS=$2 timeout "$1" python3 scripts/gpu_generate.py reasons --seed "$4" --models "$3" \
-    --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" > "$5" 2>&1
+    --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" --set "${sets[@]}" > "$5" 2>&1
 }
 timed_reasons() {  # $1 model, $2 seed, $3 timeout: one run alone on the GPU, its wall seconds added to timing.txt
   local t0; t0=$(date +%s)
@@ -236,10 +238,35 @@ G1)  # NOT YET RUN (written in the eighth session for the next): sequential tuni
   wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/G1.tgz" -C "$OUTC" .
   ;;
+G2)  # ninth session (after E1, E2; carry [.gpu/s3 .gpu/gguf_site]): per model, seed 0, validation loss, each against its
+     # settings as they are (g2-base): item keywords of training records without their own pair's sentences
+     # (keyword_holdout); for llmrec also its user's 3 most frequent training features as text (lm_user_hints), and the
+     # sequential tuning of G1 (first stage at 1e-3). Ten runs side by side; each model's lowest goes to $W/chosen-<model>.txt
+  shared_out "$HOME/g2" 10; convert
+  tune_bg 560 2 llmrec g2-base
+  tune_bg 560 2 llmrec g2-holdout 'keyword_holdout=[llmrec]'
+  tune_bg 560 2 llmrec g2-holdout-hints3 'keyword_holdout=[llmrec]' lm_user_hints=3
+  tune_bg 560 2 llmrec g2-holdout-seq-1e-3 'keyword_holdout=[llmrec]' lm_prompt_epochs=3 lm_prompt_lr=1e-3
+  for m in llmrec-noprompt peter llmrec-scratch; do tune_bg 560 1 $m g2-base; tune_bg 560 1 $m g2-holdout "keyword_holdout=[$m]"; done
+  wait
+  grep -h "^tune .* seed\|Error" "$OUTC"/*.log
+  for m in llmrec llmrec-noprompt peter llmrec-scratch; do
+    python3 scripts/gpu_generate.py choose --src "$OUTC" --model $m > "$W/chosen-$m.txt" 2>> "$OUTC/choose.txt"
+  done
+  cat "$OUTC/choose.txt"; tar czf "$OUT/G2.tgz" -C "$OUTC" .
+  ;;
+H4)  # (after G2) reason runs, seeds as given, of the models whose G2 choice differs from params.yaml, with that choice
+     # ($W/chosen-<model>.txt; a model whose choice is its settings as they are keeps its committed runs): model:seed ...
+  shift; todo=(); for ms in "$@"; do [ -s "$W/chosen-${ms%:*}.txt" ] && [ -n "$(tr -d '[:space:]' < "$W/chosen-${ms%:*}.txt")" ] && todo+=("$ms"); done
+  echo "to run: ${todo[*]:-none}"; [ ${#todo[@]} -eq 0 ] && exit 0
+  shared_out "$HOME/h4-$$" ${#todo[@]}
+  for ms in "${todo[@]}"; do m=${ms%:*}; reasons_run 560 2 "$m" "${ms#*:}" "$OUTC/r-$m-${ms#*:}.log" "$(cat "$W/chosen-$m.txt")" & done; wait
+  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/H4-$$.tgz" -C "$OUTC" .
+  ;;
 F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
   shift; shared_out "$HOME/f4-$$" $#
   for ms in "$@"; do reasons_run 540 2 "${ms%:*}" "${ms#*:}" "$OUTC/r-${ms%:*}-${ms#*:}.log" & done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1 [model:seed ...]"; exit 2;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4 [model:seed ...]"; exit 2;;
 esac

@@ -144,3 +144,31 @@ def test_template_metrics_are_deterministic(toy):
     r = template_reasons(rd, rd.test.item_idx)
     assert reason_metrics(r, rd.test, rd) == reason_metrics(r, rd.test, rd)
     assert all(tokenize(' '.join(x))[1] in rd.features for x in r)
+
+
+def test_keyword_holdout_and_user_hints_leave_the_pair_out():
+    "A training pair's own sentence neither names its item (holdout) nor its user's hints; other records still see it."
+    from llmrec.data import RecData, extract_explanations
+    from llmrec.generate import item_prefix, record_keywords, user_hints, Vocab
+    from llmrec.lm import reason_prompt
+    toy = toy_review_data()
+    inter = toy.interactions.copy()
+    k = inter.index[(inter.split == 'train') & (inter.item_idx % 6 == 0)][0]  # an item whose sentences say 'tone'
+    u, i = int(inter.user_idx[k]), int(inter.item_idx[k])
+    inter.loc[k, 'review'] = 'The knob is great.'  # the only 'knob' sentence of item i and of user u
+    data = RecData('toy', toy.items, toy.users, inter, {}, extract_explanations(inter, ['tone', 'knob', 'cable']))
+    rd = reason_data(data)
+    assert 'knob' in rd.item_keywords[i] and record_keywords(rd, u, i, holdout=False) == rd.item_keywords[i]
+    assert 'knob' not in record_keywords(rd, u, i) and 'tone' in record_keywords(rd, u, i)
+    other = [int(v) for v in rd.train.user_idx[rd.train.item_idx == i] if v != u][0]
+    assert 'knob' in record_keywords(rd, other, i)  # another user's record of the same item keeps it
+    for df in (rd.valid, rd.test):  # records never in training read the item's own keywords
+        assert all(record_keywords(rd, a, b) == rd.item_keywords[b] for a, b in zip(df.user_idx, df.item_idx))
+    vocab = Vocab(['tone', 'knob', 'cable'])
+    assert (item_prefix(rd, vocab, [i], 4, [u]) != item_prefix(rd, vocab, [i], 4)).any()
+    assert (item_prefix(rd, vocab, [i], 4, [other]) == item_prefix(rd, vocab, [i], 4)).all()
+    j = (i + 1) % toy.n_items  # any other item: the pair (u, j) holds no 'knob' sentence
+    assert 'knob' in user_hints(rd, u, j, 3) and 'knob' not in user_hints(rd, u, i, 3)
+    assert 'You often mention: ' in reason_prompt(rd, j, u, 3) and 'You often' not in reason_prompt(rd, j, u, 0)
+    assert 'knob' not in reason_prompt(rd, i, u, 0, holdout=True).split('\n')[0] and 'knob' in reason_prompt(rd, i, u)
+    assert reason_prompt(rd, i) == f"Item: {' '.join(rd.item_keywords[i])}\nReason:"

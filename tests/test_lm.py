@@ -105,7 +105,8 @@ def test_generate_with_lm_backbone(tiny, tmp_path):
     for f in ('items', 'users', 'interactions', 'explanations'): write_parquet(getattr(toy, f), d / f'{f}.parquet')
     (d / 'stats.json').write_text(json.dumps({'dataset': 'toy'}))
     p = resolve_params({'generate': {'backbone': str(tiny), 'models': ['llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'template'],
-                                     'lm_max_epochs': 1, 'lm_lr': 1e-3, 'max_epochs': 1, 'dim': 32, 'max_words': 8}})
+                                     'lm_max_epochs': 1, 'lm_lr': 1e-3, 'max_epochs': 1, 'dim': 32, 'max_words': 8,
+                                     'keyword_holdout': ['llmrec', 'llmrec-scratch'], 'lm_user_hints': 2}})
     out = run_generate(d, tmp_path / 'r.csv', p, reasons_out=tmp_path / 'texts.csv', bench_csv=tmp_path / 'b.csv')
     assert set(out.model) >= {'llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'template'}
     bench = pd.read_csv(tmp_path / 'b.csv')
