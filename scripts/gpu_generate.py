@@ -89,7 +89,8 @@ def with_sets(generate:dict, sets:list[str]) -> dict:
 
 def choose(a):
     "The --set string of --model's tuning run of the lowest validation loss in --src (printed; '' = the params as they are)."
-    runs = [json.loads(f.read_text()) for s in a.src for f in sorted(Path(s).glob(f'tune-{a.model}-*.json'))]
+    runs = [r for s in a.src for f in sorted(Path(s).glob(f'tune-{a.model}-*.json'))  # the glob of llmrec also finds llmrec-*:
+            if (r := json.loads(f.read_text()))['model'] == a.model]                       # the model field decides
     if not runs: raise SystemExit(f'choose: no tune-{a.model}-*.json in {a.src}')
     best = min(runs, key=lambda r: r['best_val_loss'])  # the first of ties (file-name order)
     for r in runs: print(f"choose {a.model}: {r['config']} {r['best_val_loss']:.4f}{' <-' if r is best else ''}", file=sys.stderr)

@@ -263,8 +263,9 @@ H4)  # (after G2) reason runs, seeds as given, of the models whose G2 choice dif
   for ms in "${todo[@]}"; do m=${ms%:*}; reasons_run 560 2 "$m" "${ms#*:}" "$OUTC/r-$m-${ms#*:}.log" "$(cat "$W/chosen-$m.txt")" & done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/H4-$$.tgz" -C "$OUTC" .
   ;;
-F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ...
-  shift; shared_out "$HOME/f4-$$" $#
+F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ... (convert: a no-op where done;
+     # on a fresh machine after F1, F2 it needs [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments])
+  shift; shared_out "$HOME/f4-$$" $#; convert
   for ms in "$@"; do reasons_run 540 2 "${ms%:*}" "${ms#*:}" "$OUTC/r-${ms%:*}-${ms#*:}.log" & done; wait
   grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
   ;;
