@@ -53,5 +53,28 @@ C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmre
     --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-smollm2.log"
   tar czf "$OUT/align-smollm2.tgz" results/runs/paper/*/align-smollm2* results/bench-runs/paper/*/align-smollm2* models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json
   ;;
-*) echo "usage: $0 prepare|A|B|C"; exit 2;;
+D)  # ninth session: Amazon Scientific beyond the first grid (which stopped at its largest width, 128): width 256, a hidden
+    # layer in the text projection, learning rate 5e-4 / 2e-3, dropout 0.5, 3 layers, each against the chosen point ({}),
+    # seed 0 on validation; then the lowest for every MiniLM model x 3 seeds. Carry [data/amazon-scientific .gpu/site]
+  export PYTHONPATH="$PWD/.gpu/site"
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
+  timeout 100 python scripts/gpu_align.py encode --datasets amazon-scientific --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 330 python scripts/gpu_align.py train --datasets amazon-scientific --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
+    --hparams scripts/hparams-paper.json --grid "$(cat scripts/align_grid2.json)" --workers 12 --tag grid2 --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-grid2.log"
+  tar czf "$OUT/align-grid2.tgz" results/runs/paper/amazon-scientific/align-grid2.csv results/bench-runs/paper/amazon-scientific/align-grid2.csv \
+    models/paper/amazon-scientific/align hparams-grid2.json 2>&1 | tail -2
+  ;;
+E)  # ninth session: IBM articles' second round (the first tried only the profile prior, at width 64): width 128, learning
+    # rate 5e-4 / 2e-3, dropout 0.5 / 0.1, 3 layers, against the chosen point ({}); as D. Carry [data/ibm-articles .gpu/site]
+  export PYTHONPATH="$PWD/.gpu/site"
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
+  timeout 60 python scripts/gpu_align.py encode --datasets ibm-articles --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 170 python scripts/gpu_align.py train --datasets ibm-articles --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
+    --hparams scripts/hparams-paper.json --grid "$(cat scripts/align_grid3.json)" --workers 12 --tag grid3 --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-grid3.log"
+  tar czf "$OUT/align-grid3.tgz" results/runs/paper/ibm-articles/align-grid3.csv results/bench-runs/paper/ibm-articles/align-grid3.csv \
+    models/paper/ibm-articles/align hparams-grid3.json 2>&1 | tail -2
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E"; exit 2;;
 esac

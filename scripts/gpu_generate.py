@@ -32,12 +32,25 @@ when F3's 480 s limit stopped them and were rerun as F5 after F1, F2 on a fresh 
 neither of its two settings was lower. llmrec and llmrec-noprompt were rerun with it, seeds 0-2, three side by side
 per call (F4 llmrec:0 llmrec:1 llmrec:2, then F4 llmrec-noprompt:0 ...: noprompt now also with the decoding choice).
 llmrec's runs at 1e-4 (E4, E5) are kept under results/device-runs/reasons-decoding/superseded-lm-lr-1e-4/.
-    python scripts/gpu_generate.py tune-import --src results/device-runs/reasons-tuning/F3 results/device-runs/reasons-tuning/F5
+Ninth session (results/device-runs/reasons-holdout/): a second round on validation loss, seed 0, each model against its
+settings as they were (g2-base): `keyword_holdout` (a training record's item keywords without its own pair's
+sentences), and for llmrec also `lm_user_hints` 3 and the sequential tuning G1 had been written for (first stage 1e-3).
+gpu_generate.sh E1, E2, G2 (ten runs side by side; `choose` wrote each model's lowest), H4 (the reruns, seeds 0-2, of
+the models whose choice changed: llmrec and peter, six side by side), T3 (genret of seed 0 alone on the GPU: the trie's
+cost in 3 timed rounds after a warm-up pass; its metrics repeat the committed seed 0). Then on a fresh machine F1, F2,
+F4 llmrec-noprompt:0 llmrec-noprompt:1 llmrec-noprompt:2: the ablation with llmrec's training settings (its own G2
+choice was g2-base, 3.2702 against 3.2713: within the seed spread; params.yaml gives it llmrec's). Superseded runs:
+results/device-runs/reasons-holdout/superseded/ (F4-llmrec, F4-noprompt, E7-peter); E3's single timed round of the trie
+is under results/device-runs/reasons-decoding/superseded-one-round/, its rows in
+results/bench-runs/paper/ml-100k/genret.csv relabelled NVIDIA-H200/one-timed-round (by hand, once: the import keeps the
+committed genret rows and adds new ones).
+    python scripts/gpu_generate.py tune-import --src results/device-runs/reasons-tuning/F3 results/device-runs/reasons-tuning/F5 \
+        results/device-runs/reasons-holdout/G2
 Import:
-    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E{3,7} \
-        results/device-runs/reasons-tuning/F4-llmrec results/device-runs/reasons-tuning/F4-noprompt
-(--replace: the runs in --src replace every committed run of their models; the
-genret seed 0 in E3 repeats the committed one's metrics, so only its timing rows, of the vectorised trie, are added).
+    python scripts/gpu_generate.py import --replace --src results/device-runs/reasons-decoding/E7 \
+        results/device-runs/reasons-holdout/F4-noprompt results/device-runs/reasons-holdout/H4 results/device-runs/reasons-holdout/T3
+(--replace: the runs in --src replace every committed run of their models; a genret seed that repeats a committed one
+must repeat its metrics, and then only its timing rows are added).
 
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
 genret, timing rows).

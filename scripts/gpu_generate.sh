@@ -32,6 +32,10 @@
 #   data/amazon-musical-instruments], E4 and E5 [data/amazon-musical-instruments]; E6 (superseded, see gpu_generate.py);
 #   E7 on a fresh machine [.gpu/vec .gpu/rouge_site data/amazon-musical-instruments] (it ran as inline commands with
 #   generate.paper.max_epochs set to 30 in its params file; params.yaml has 30 since, which the case below reads).
+# Ninth session (nvidia-h200): E1 [.gpu/s1 .gpu/vec data/ml-100k data/amazon-musical-instruments], E2 [.gpu/s2
+#   .gpu/rouge_site], G2 [.gpu/s3 .gpu/gguf_site], H4 llmrec:0 llmrec:1 llmrec:2 peter:0 peter:1 peter:2 llmrec-noprompt:0
+#   llmrec-scratch:0 (the last two skipped: their choice was their settings as they were), T3; then on a fresh machine
+#   F1, F2, F4 llmrec-noprompt:0 llmrec-noprompt:1 llmrec-noprompt:2 [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments].
 # Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
@@ -228,9 +232,9 @@ F5)  # (after F1, F2) rejoin, convert; F3's two runs that the 480 s cut short (s
   wait
   grep -h "^tune\|Error" "$OUTC"/*.log; tar czf "$OUT/F5.tgz" -C "$OUTC" .
   ;;
-G1)  # NOT YET RUN (written in the eighth session for the next): sequential tuning (35_lm `fit_prompts`), the soft-prompt
-     # projections alone first (LM frozen, up to 3 epochs) at two learning rates, then the chosen full fine-tuning; seed 0,
-     # validation loss, beside llmrec-noprompt's. After F1, F2; carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
+G1)  # NOT RUN (written in the eighth session; the ninth ran its 1e-3 setting inside G2): sequential tuning (35_lm
+     # `fit_prompts`), the soft-prompt projections alone first (LM frozen, up to 3 epochs) at two learning rates, then the
+     # chosen full fine-tuning; seed 0, validation loss, beside llmrec-noprompt's. After F1, F2; carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments]
   shared_out "$HOME/g1" 3; convert
   tune_bg 540 4 llmrec seq-1e-3 lm_prompt_epochs=3 lm_prompt_lr=1e-3
   tune_bg 540 4 llmrec seq-1e-2 lm_prompt_epochs=3 lm_prompt_lr=1e-2
