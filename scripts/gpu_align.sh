@@ -8,11 +8,26 @@
 #   B  [.gpu/smolA]                                                                          bash scripts/gpu_align.sh B
 #   C  [.gpu/smolB .gpu/gguf_site]                                                           bash scripts/gpu_align.sh C
 # Each call leaves a .tgz of results/ and models/paper/*/align under $OUT.
+# Ninth session, second validation rounds on fresh machines: D [data/amazon-scientific .gpu/site] and E [data/ibm-articles
+# .gpu/site]; merged here with python scripts/merge_gpu_results.py <align-grid2.tgz> / <align-grid3.tgz>, their tuning
+# tables appended to results/align-tuning-paper.csv (round 2), then python scripts/align_goals.py --profile paper
+# --out results/align-goals-paper.csv. What came back: results/device-runs/align-grid2 and align-grid3.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 DATASETS="microlens-50k amazon-scientific ml-100k ibm-articles"
 GRID="$(cat scripts/align_grid.json 2>/dev/null || echo '{}')"
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
+second_round() {  # $1 dataset, $2 grid file, $3 tag, $4 / $5 timeouts of encode / train: encode with MiniLM, the grid on
+                 # validation (seed 0), then the chosen point for every MiniLM model x 3 seeds; a .tgz of the outputs
+  export PYTHONPATH="$PWD/.gpu/site"
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
+  timeout "$4" python scripts/gpu_align.py encode --datasets "$1" --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout "$5" python scripts/gpu_align.py train --datasets "$1" --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
+    --hparams scripts/hparams-paper.json --grid "$(cat "$2")" --workers 12 --tag "$3" --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-$3.log"
+  tar czf "$OUT/align-$3.tgz" "results/runs/paper/$1/align-$3.csv" "results/bench-runs/paper/$1/align-$3.csv" \
+    "models/paper/$1/align" "hparams-$3.json" 2>&1 | tail -2
+}
 case "${1:-}" in
 prepare)  # the relocated package folders: MiniLM with fp16 weights; SmolLM2's GGUF in two halves; gguf (pure Python)
   python - <<'PY'
@@ -56,25 +71,11 @@ C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmre
 D)  # ninth session: Amazon Scientific beyond the first grid (which stopped at its largest width, 128): width 256, a hidden
     # layer in the text projection, learning rate 5e-4 / 2e-3, dropout 0.5, 3 layers, each against the chosen point ({}),
     # seed 0 on validation; then the lowest for every MiniLM model x 3 seeds. Carry [data/amazon-scientific .gpu/site]
-  export PYTHONPATH="$PWD/.gpu/site"
-  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
-  timeout 100 python scripts/gpu_align.py encode --datasets amazon-scientific --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
-  timeout 330 python scripts/gpu_align.py train --datasets amazon-scientific --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
-    --hparams scripts/hparams-paper.json --grid "$(cat scripts/align_grid2.json)" --workers 12 --tag grid2 --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights' | tee "$OUT/train-grid2.log"
-  tar czf "$OUT/align-grid2.tgz" results/runs/paper/amazon-scientific/align-grid2.csv results/bench-runs/paper/amazon-scientific/align-grid2.csv \
-    models/paper/amazon-scientific/align hparams-grid2.json 2>&1 | tail -2
+  second_round amazon-scientific scripts/align_grid2.json grid2 100 330
   ;;
 E)  # ninth session: IBM articles' second round (the first tried only the profile prior, at width 64): width 128, learning
     # rate 5e-4 / 2e-3, dropout 0.5 / 0.1, 3 layers, against the chosen point ({}); as D. Carry [data/ibm-articles .gpu/site]
-  export PYTHONPATH="$PWD/.gpu/site"
-  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
-  timeout 60 python scripts/gpu_align.py encode --datasets ibm-articles --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
-  timeout 170 python scripts/gpu_align.py train --datasets ibm-articles --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile \
-    --hparams scripts/hparams-paper.json --grid "$(cat scripts/align_grid3.json)" --workers 12 --tag grid3 --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights' | tee "$OUT/train-grid3.log"
-  tar czf "$OUT/align-grid3.tgz" results/runs/paper/ibm-articles/align-grid3.csv results/bench-runs/paper/ibm-articles/align-grid3.csv \
-    models/paper/ibm-articles/align hparams-grid3.json 2>&1 | tail -2
+  second_round ibm-articles scripts/align_grid3.json grid3 60 170
   ;;
 *) echo "usage: $0 prepare|A|B|C|D|E"; exit 2;;
 esac
