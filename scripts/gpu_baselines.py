@@ -70,10 +70,13 @@ DATASET_GRID = {  # extra grid keys: MovieLens users have ~100 items, so a longe
     'ml-100k': {'sasrec': {'max_len': [50, 200]}},
 }
 
+POINTS = {}  # (dataset, model) -> explicit points (overrides of the base), set by --points-json
+
 def grid_points(ds, model, max_epochs=0):
-    "Every hyperparameter combination to try for (dataset, model)."
+    "Every hyperparameter combination to try for (dataset, model) (or the explicit POINTS given for it)."
     base = {**BASE[model], **DATASET_BASE.get(ds, {}).get(model, {})}
     if max_epochs: base['max_epochs'] = min(base['max_epochs'], max_epochs)
+    if (ds, model) in POINTS: return [{**base, **pt} for pt in POINTS[ds, model]]
     grid = {**GRID[model], **DATASET_GRID.get(ds, {}).get(model, {})}
     return [{**base, **dict(zip(grid, values))} for values in itertools.product(*grid.values())]
 
@@ -98,6 +101,8 @@ def main(argv=None):
     p.add_argument('--grid-json', default=None, help='JSON {dataset: {model: {key: values}}}: only these grids run '
                    '(a second, wider grid where the first one chose an edge value; include the first choice to compare)')
     p.add_argument('--cap', nargs='*', default=[], help='dataset=max_epochs: cap that dataset\'s runs (device time)')
+    p.add_argument('--points-json', default=None, help='JSON {dataset: {model: [overrides of the base, ...]}}: exactly these '
+                   'points instead of a grid (a second round around a chosen point)')
     a = p.parse_args(argv)
     SEEDS = tuple(a.seeds)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +119,9 @@ def main(argv=None):
         for ds, models in wide.items():
             for m, g in models.items(): DATASET_GRID.setdefault(ds, {})[m] = g; GRID[m] = {}
         a.skip = a.skip + [f'{ds}:{m}' for ds in a.datasets for m in a.models if m not in wide.get(ds, {})]
+    if a.points_json:  # explicit points: only the (dataset, model) pairs named run
+        POINTS.update({(ds, m): pts for ds, models in json.loads(a.points_json).items() for m, pts in models.items()})
+        a.skip = a.skip + [f'{ds}:{m}' for ds in a.datasets for m in a.models if (ds, m) not in POINTS]
     pending_tune = {(ds, m): [dict(common, kind='tune', dataset=ds, model=m, seed=0, hparams=h, point=i)
                               for i, h in enumerate(grid_points(ds, m, caps.get(ds, a.max_epochs)))
                               ][:1 if ds in a.untuned else (a.max_points or None)]

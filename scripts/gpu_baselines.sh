@@ -12,3 +12,10 @@ python3 scripts/gpu_baselines.py --out "$OUT" --workers "${WORKERS:-12}" --budge
   ${FINAL_ONLY:+--final-only "$FINAL_ONLY" --no-pop --final-stop 1.0}
 # Second call (what the first left undone on Beauty: its SASRec grid took the whole budget under 14-way GPU sharing):
 #   DATASETS=amazon-beauty-p5 WORKERS=6 BUDGET_S=185 FINAL_ONLY='{"sasrec": {"dropout": 0.2}, "sasrec-bce": {"max_epochs": 80}}' bash scripts/gpu_baselines.sh
+# Ninth session, here on the 2-core CPU (no device time left): SASRec's second round on IBM articles, the same axes as
+# llmrec's second round (scripts/gpu_align.sh E) around SASRec's chosen point (width 128, dropout 0.5), 7 points + 3 seeds:
+#   PYTHONPATH=. python scripts/gpu_baselines.py --out /tmp/sasrec-ibm --datasets ibm-articles --models sasrec --accelerator cpu \
+#     --workers 2 --budget-s 3000 --tune-stop 0.75 --final-stop 0.97 --no-pop --stage /tmp/sasrec-stage \
+#     --points-json "$(cat scripts/sasrec_round2.json)"
+#   python scripts/import_gpu_baselines.py --src /tmp/sasrec-ibm --grid-csv results/sasrec-tuning-paper.csv
+#   (what came back: results/device-runs/sasrec-ibm-cpu: runs.jsonl and log.txt)

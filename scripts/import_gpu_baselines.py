@@ -21,6 +21,7 @@ def main(argv=None):
     p.add_argument('--src', required=True); p.add_argument('--profile', default='paper')
     p.add_argument('--device-note', default='', help='appended to the device name in bench rows, e.g. "/12-concurrent"')
     p.add_argument('--grid-report', default=None, help='also write the grid table (markdown) to this file')
+    p.add_argument('--grid-csv', default=None, help='also write the grid table as CSV to this file')
     a = p.parse_args(argv)
     src = Path(a.src)
     recs = [json.loads(l) for l in (src / 'runs.jsonl').read_text().splitlines() if l.strip()]
@@ -65,6 +66,7 @@ def main(argv=None):
         report = tune.sort_values(['dataset', 'model', 'val_NDCG@10'], ascending=[True, True, False]).to_markdown(index=False)
         print(report)
         if a.grid_report: Path(a.grid_report).write_text(report + '\n')
+        if a.grid_csv: write_csv(tune.sort_values(['dataset', 'model', 'point'], kind='stable'), a.grid_csv)
 
 
 if __name__ == '__main__':
