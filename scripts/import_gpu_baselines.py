@@ -63,6 +63,9 @@ def main(argv=None):
     chosen = {(r['dataset'], r['model']): r['point'] for r in recs if r['kind'] == 'final'}
     if len(tune):
         tune['chosen'] = [chosen.get((d, m)) == pt for d, m, pt in zip(tune.dataset, tune.model, tune.point)]
+        best = tune.groupby(['dataset', 'model'])['val_NDCG@10'].transform('max') == tune['val_NDCG@10']
+        no_final = pd.Series([(d, m) not in chosen for d, m in zip(tune.dataset, tune.model)], index=tune.index)  # finals apart:
+        tune['chosen'] = tune.chosen | (best & no_final)  # (--final-only) ran the grid's highest
         report = tune.sort_values(['dataset', 'model', 'val_NDCG@10'], ascending=[True, True, False]).to_markdown(index=False)
         print(report)
         if a.grid_report: Path(a.grid_report).write_text(report + '\n')
