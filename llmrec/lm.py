@@ -26,9 +26,9 @@ from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_ma
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
            'lm_records', 'fit_lm', 'LoRALinear', 'add_lora', 'merge_lora', 'fit_prompts', 'reason_prompt',
-           'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates', 'fit_reason_lm',
-           'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists', 'list_scorer',
-           'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
+           'prompt_text_settings', 'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates',
+           'fit_reason_lm', 'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists',
+           'list_scorer', 'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -260,6 +260,10 @@ def reason_prompt(rd:ReasonData, item:int, user:int|None=None, hints:int=0, hold
     h = user_hints(rd, user, item, hints) if hints and user is not None else []
     return f"Item: {' '.join(kw)}\n" + (f"You often mention: {', '.join(h)}\n" if h else '') + "Reason:"
 
+def prompt_text_settings(name:str, hp:dict) -> tuple[int, bool]:
+    "What `name`'s text prompt holds: how many of the user's frequent features (llmrec only: personalisation, as its soft prompts are), and whether training records leave their own pair's keywords out (`generate.keyword_holdout`)."
+    return (hp['lm_user_hints'] if name == 'llmrec' else 0), name in hp['keyword_holdout']
+
 def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, hints:int=0, holdout:bool=False) -> LMRecords:
     "LM records of reason sentences: vector rows are the user and item indices."
     targets = [' ' + detokenize(t[:max_words]) for t in df.tokens] if 'tokens' in df else None
@@ -349,8 +353,7 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
     train, valid = rd.train, rd.valid
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
-    hints = hp['lm_user_hints'] if prompts else 0  # the user's features in the text: personalisation, as the soft prompts are
-    ho = name in hp['keyword_holdout']  # training records' item keywords without their own pair's sentences
+    hints, ho = prompt_text_settings(name, hp)
     tr, va = reason_records(tok, rd, train, W, hints, ho), reason_records(tok, rd, valid, W, hints, ho)
     first = (fit_prompts(model, tr, va, {**lm_hp, 'lr': hp['lm_prompt_lr'], 'max_epochs': hp['lm_prompt_epochs']}, seed, run, callbacks)
              if hp['lm_prompt_epochs'] and model.roles else None)  # sequential tuning: the prompts alone first
@@ -372,7 +375,8 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)
-    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W, hp['lm_user_hints'] if name == 'llmrec' else 0)
+    hints, _ = prompt_text_settings(name, hp)  # holding out changes nothing here: no test pair has training sentences
+    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W, hints)
     t0 = time.perf_counter()
     greedy, n = decode_reasons(model, tok, records(test), W, batch_size=hp['gen_batch_size'], progress=hp['progress_bar'])
     info['generate_s'] = time.perf_counter() - t0  # greedy decoding of the test records: the timed figure

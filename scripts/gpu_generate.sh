@@ -71,6 +71,14 @@ reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log, [$6 genera
   OMP_NUM_THREADS=$2 timeout "$1" python3 scripts/gpu_generate.py reasons --seed "$4" --models "$3" \
     --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" --set "${sets[@]}" > "$5" 2>&1
 }
+side_by_side() {  # $1 name of the .tgz, $2 timeout (s), $3 'chosen' (each model's G2 choice, $W/chosen-<model>.txt, as
+                  # its overrides) or '' (params.yaml as it is), then model:seed ...: reason runs side by side on the one GPU
+  local tgz=$1 lim=$2 how=$3 ms m; shift 3
+  shared_out "$HOME/${tgz,,}" $#
+  for ms in "$@"; do m=${ms%:*}
+    reasons_run "$lim" 2 "$m" "${ms#*:}" "$OUTC/r-$m-${ms#*:}.log" "$([ -n "$how" ] && cat "$W/chosen-$m.txt")" & done; wait
+  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/$tgz.tgz" -C "$OUTC" .
+}
 timed_reasons() {  # $1 model, $2 seed, $3 timeout: one run alone on the GPU, its wall seconds added to timing.txt
   local t0; t0=$(date +%s)
   reasons_run "$3" 8 "$1" "$2" "$OUTC/reasons-$1-$2.log"
@@ -263,15 +271,11 @@ H4)  # (after G2) reason runs, seeds as given, of the models whose G2 choice dif
      # ($W/chosen-<model>.txt; a model whose choice is its settings as they are keeps its committed runs): model:seed ...
   shift; todo=(); for ms in "$@"; do [ -s "$W/chosen-${ms%:*}.txt" ] && [ -n "$(tr -d '[:space:]' < "$W/chosen-${ms%:*}.txt")" ] && todo+=("$ms"); done
   echo "to run: ${todo[*]:-none}"; [ ${#todo[@]} -eq 0 ] && exit 0
-  shared_out "$HOME/h4-$$" ${#todo[@]}
-  for ms in "${todo[@]}"; do m=${ms%:*}; reasons_run 560 2 "$m" "${ms#*:}" "$OUTC/r-$m-${ms#*:}.log" "$(cat "$W/chosen-$m.txt")" & done; wait
-  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/H4-$$.tgz" -C "$OUTC" .
+  side_by_side "H4-$$" 560 chosen "${todo[@]}"
   ;;
 F4)  # reason runs with the chosen settings (params.yaml), side by side: arguments model:seed ... (convert: a no-op where done;
      # on a fresh machine after F1, F2 it needs [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments])
-  shift; shared_out "$HOME/f4-$$" $#; convert
-  for ms in "$@"; do reasons_run 540 2 "${ms%:*}" "${ms#*:}" "$OUTC/r-${ms%:*}-${ms#*:}.log" & done; wait
-  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/F4.tgz" -C "$OUTC" .
+  shift; convert; side_by_side F4 540 "" "$@"
   ;;
 *) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4 [model:seed ...]"; exit 2;;
 esac

@@ -1,6 +1,6 @@
 """Turn the output of `scripts/gpu_baselines.py` (runs.jsonl + per_user.tar.gz) into the paper-profile stage outputs.
 
-    python scripts/import_gpu_baselines.py --src <folder with runs.jsonl> [--profile paper] [--grid-report FILE]
+    python scripts/import_gpu_baselines.py --src <folder with runs.jsonl> [...] [--profile paper] [--grid-report FILE]
 
 writes, per dataset that has final runs, exactly what `llmrec baselines` writes for the paper profile:
 `results/runs/<profile>/<dataset>/baselines.csv`, `results/bench-runs/<profile>/<dataset>/baselines.csv` and
@@ -18,16 +18,18 @@ from llmrec.config import write_csv
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--src', required=True); p.add_argument('--profile', default='paper')
+    p.add_argument('--src', required=True, nargs='+', help='one folder, or several whose runs.jsonl are read together'); p.add_argument('--profile', default='paper')
     p.add_argument('--device-note', default='', help='appended to the device name in bench rows, e.g. "/12-concurrent"')
     p.add_argument('--grid-report', default=None, help='also write the grid table (markdown) to this file')
     p.add_argument('--grid-csv', default=None, help='also write the grid table as CSV to this file')
     a = p.parse_args(argv)
-    src = Path(a.src)
-    recs = [json.loads(l) for l in (src / 'runs.jsonl').read_text().splitlines() if l.strip()]
+    srcs = [Path(x) for x in a.src]
+    recs = [json.loads(l) for src in srcs for l in (src / 'runs.jsonl').read_text().splitlines() if l.strip()]
     recs = [r for r in recs if 'error' not in r]
     with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(src / 'per_user.tar.gz') as tar: tar.extractall(tmp, filter='data')
+        for src in srcs:  # a folder with grid runs only may have no per-user archive
+            if (src / 'per_user.tar.gz').exists():
+                with tarfile.open(src / 'per_user.tar.gz') as tar: tar.extractall(tmp, filter='data')
         root = Path(tmp) / 'per_user'
         for ds in dict.fromkeys(r['dataset'] for r in recs if r['kind'] == 'final'):
             runs = []
@@ -60,17 +62,25 @@ def main(argv=None):
     tune = pd.DataFrame([{'dataset': r['dataset'], 'model': r['model'], 'point': r['point'], **r['hparams'],
                           'val_HR@10': r['valid']['HR@10'], 'val_NDCG@10': r['valid']['NDCG@10'], 'best_epoch': r['best_epoch'],
                           'epochs': r['epochs']} for r in recs if r['kind'] == 'tune'])
-    chosen = {(r['dataset'], r['model']): r['point'] for r in recs if r['kind'] == 'final'}
+    # the chosen point is the grid point whose hyperparameters the final runs used (finals run apart, with
+    # --final-only, carry no grid point number); a grid whose finals are not in this import marks its highest
+    final_hp = {(r['dataset'], r['model']): r['hparams'] for r in recs if r['kind'] == 'final'}
     if len(tune):
-        tune['chosen'] = [chosen.get((d, m)) == pt for d, m, pt in zip(tune.dataset, tune.model, tune.point)]
+        tune_hp = [r['hparams'] for r in recs if r['kind'] == 'tune']
+        tune['chosen'] = [final_hp.get((d, m)) == hp for d, m, hp in zip(tune.dataset, tune.model, tune_hp)]
         best = tune.groupby(['dataset', 'model'])['val_NDCG@10'].transform('max') == tune['val_NDCG@10']
-        no_final = pd.Series([(d, m) not in chosen for d, m in zip(tune.dataset, tune.model)], index=tune.index)  # finals apart:
-        tune['chosen'] = tune.chosen | (best & no_final)  # (--final-only) ran the grid's highest
+        no_final = pd.Series([(d, m) not in final_hp for d, m in zip(tune.dataset, tune.model)], index=tune.index)
+        tune['chosen'] = tune.chosen | (best & no_final)
         report = tune.sort_values(['dataset', 'model', 'val_NDCG@10'], ascending=[True, True, False]).to_markdown(index=False)
         print(report)
         if a.grid_report: Path(a.grid_report).write_text(report + '\n')
-        if a.grid_csv: write_csv(tune.sort_values(['dataset', 'model', 'point'], kind='stable'), a.grid_csv)
-
+        if a.grid_csv:  # rows of (dataset, model) pairs this import did not tune are kept
+            out = tune.sort_values(['dataset', 'model', 'point'], kind='stable')
+            if Path(a.grid_csv).exists():
+                old = pd.read_csv(a.grid_csv)
+                pairs = set(zip(tune.dataset, tune.model))
+                out = pd.concat([old[[(d, m) not in pairs for d, m in zip(old.dataset, old.model)]], out], ignore_index=True)
+            write_csv(out, a.grid_csv)
 
 if __name__ == '__main__':
     main()

@@ -1,0 +1,78 @@
+"The import scripts that turn device runs into committed results: which grid point is marked chosen, what is kept."
+import json, subprocess, sys, tarfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from llmrec.evaluate import METRICS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _per_user(seed, n=20):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({'user_idx': np.arange(n), **{m: rng.random(n) for m in METRICS}})
+
+
+def _run(script, *args, cwd):
+    r = subprocess.run([sys.executable, str(ROOT / 'scripts' / script), *args], cwd=cwd, capture_output=True, text=True,
+                       env={'PYTHONPATH': str(ROOT), 'PATH': '/usr/bin:/bin'})
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _tune(ds, point, hp, ndcg):
+    return {'kind': 'tune', 'dataset': ds, 'model': 'sasrec', 'seed': 0, 'point': point, 'hparams': hp,
+            'valid': {'HR@10': 2 * ndcg, 'NDCG@10': ndcg}, 'test': None, 'best_epoch': 5, 'epochs': 10}
+
+
+def test_import_marks_the_point_the_finals_used_and_keeps_other_grids(tmp_path):
+    "Finals run apart (--final-only: point -1) mark the grid point with their hyperparameters, not the highest."
+    grid, finals = tmp_path / 'grid', tmp_path / 'finals'
+    grid.mkdir(); finals.mkdir()
+    a, b = {'dim': 64, 'lr': 1e-3}, {'dim': 128, 'lr': 1e-3}
+    (grid / 'runs.jsonl').write_text('\n'.join(json.dumps(r) for r in [_tune('ds1', 0, a, 0.05), _tune('ds1', 1, b, 0.04)]) + '\n')
+    stage = tmp_path / 'stage' / 'per_user' / 'ds1'; stage.mkdir(parents=True)
+    recs = []
+    for s in (0, 1):
+        _per_user(s).to_parquet(stage / f'sasrec-seed{s}.parquet')
+        recs.append({'kind': 'final', 'dataset': 'ds1', 'model': 'sasrec', 'seed': s, 'point': -1, 'hparams': b,
+                     'valid': {'NDCG@10': 0.04}, 'test': {'NDCG@10': 0.03}, 'best_epoch': 5, 'epochs': 10, 'train_s': 1.0,
+                     's_per_epoch': 0.1, 'device': 'cpu'})
+    (finals / 'runs.jsonl').write_text('\n'.join(json.dumps(r) for r in recs) + '\n')
+    with tarfile.open(finals / 'per_user.tar.gz', 'w:gz') as t: t.add(stage.parent, arcname='per_user')
+    out = tmp_path / 'repo'; out.mkdir()
+    pd.DataFrame([{'dataset': 'ds0', 'model': 'sasrec', 'point': 0, 'dim': 256, 'val_NDCG@10': 0.1, 'chosen': True}]
+                 ).to_csv(out / 'tuning.csv', index=False)
+    _run('import_gpu_baselines.py', '--src', str(grid), str(finals), '--grid-csv', 'tuning.csv', cwd=out)
+    t = pd.read_csv(out / 'tuning.csv')
+    assert list(t.dataset) == ['ds0', 'ds1', 'ds1']  # the other dataset's grid is kept
+    chosen = t[t.dataset == 'ds1'].set_index('point').chosen
+    assert not chosen[0] and chosen[1]  # the finals' point (width 128), though point 0 was higher on validation
+    rows = pd.read_csv(out / 'results/runs/paper/ds1/baselines.csv')
+    assert sorted(set(rows.seed)) == [0, 1] and set(rows.metric) == set(METRICS)
+
+
+def test_align_goals_recomputes_only_the_datasets_named(tmp_path):
+    "--datasets: those rows are recomputed from runs and per-user files; the other rows of --out stay as they were."
+    ds = 'amazon-scientific'
+    for model, stage, shift in (('llmrec', 'align', 0.02), ('sasrec', 'baselines', 0.0)):
+        rows, d = [], tmp_path / 'models/paper' / ds / stage
+        d.mkdir(parents=True, exist_ok=True)
+        for s in range(3):
+            pu = _per_user(s); pu['NDCG@10'] += shift; pu['HR@10'] += shift
+            pu.to_parquet(d / f'{model}-seed{s}.parquet')
+            rows += [{'dataset': ds, 'model': model, 'profile': 'paper', 'seed': s, 'metric': m, 'value': pu[m].mean()}
+                     for m in ('NDCG@10', 'HR@10')]
+        f = tmp_path / 'results/runs/paper' / ds / f'{stage}.csv'; f.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(f, index=False)
+    old = pd.DataFrame([{'dataset': 'ibm-articles', 'metric': m, 'llmrec': 0.5, 'best_baseline': 'sasrec', 'baseline': 0.4,
+                         'ratio': 1.25, 'p_value': 0.01} for m in ('NDCG@10', 'HR@10')])
+    old.to_csv(tmp_path / 'goals.csv', index=False)
+    _run('align_goals.py', '--root', str(tmp_path), '--out', str(tmp_path / 'goals.csv'), '--datasets', ds, cwd=tmp_path)
+    g = pd.read_csv(tmp_path / 'goals.csv')
+    assert list(zip(g.dataset, g.metric)) == [(ds, 'NDCG@10'), ('ibm-articles', 'NDCG@10'), (ds, 'HR@10'), ('ibm-articles', 'HR@10')]
+    assert (g[g.dataset == 'ibm-articles'].ratio == 1.25).all()  # kept, though no runs of it exist here
+    sci = g[(g.dataset == ds) & (g.metric == 'NDCG@10')].iloc[0]
+    assert sci.best_baseline == 'sasrec' and sci.ratio > 1 and sci.p_value < 0.05  # recomputed: +0.02 for every user
