@@ -4,7 +4,8 @@
 
 # %% ../nbs/20_align.ipynb #4550b3d2
 from __future__ import annotations
-import hashlib, itertools, json, logging, math, shutil, sys, time, warnings
+import copy, hashlib, itertools, json, logging, math, shutil, sys, time, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,15 +21,17 @@ from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows, summarize
 from .baselines import (EpochTimer, EvaluatedSystem, KeepBestState, SASRecBlock, causal_mask, device_name,
                               pad_left, sequence_windows)
-from .encode import encoder_name, known_encoder_spec, load_vectors, save_vectors
+from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, load_vectors, pick_device, pool,
+                            resolve_encoder, save_vectors)
+from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
-           'info_nce', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
+           'info_nce', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
            'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
            'fit_align', 'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState',
-           'zero_shot_run', 'tune_align', 'load_encoded', 'align_run', 'save_run', 'save_served', 'bench_rows',
-           'run_align']
+           'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text', 'align_run', 'save_run', 'save_served',
+           'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -43,6 +46,11 @@ ALIGN_HP = dict(
     negatives='full',       # 'full': every catalogue item is a negative; 'inbatch': only the batch's targets are
     mask_seen=True,         # leave the user's other training items out of their negatives (never the target)
     profile_prior=False,    # also add w * cos(profile, item text) in the frozen text space to the fused logits
+    tune_layers=0,          # > 0: fine-tune the text encoder's top this-many layers inside the item tower (BERT-family
+                            # encoders, mean pooling); 0: the encode stage's frozen vectors
+    tune_lr=1e-4,           # learning rate of those encoder layers (the rest trains at `lr`)
+    whiten=False,           # ZCA-whiten the frozen text vectors over the catalogue (then unit length) before projecting
+    id_dropout=0.0,         # training: drop an item's ID embedding with this probability (text + ID towers only)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -67,6 +75,9 @@ def _align_checks() -> dict:
         c[f'{ds}.dropout'] = c[f'{ds}.text_dropout'] = (lambda v: 0 <= v < 1, 'must be in [0, 1)')
         c[f'{ds}.weight_decay'] = (lambda v: v >= 0, 'must be >= 0')
         c[f'{ds}.negatives'] = (lambda v: v in ('full', 'inbatch'), "'full' or 'inbatch'")
+        c[f'{ds}.tune_layers'] = (lambda v: v >= 0, 'must be >= 0 (0 = frozen text vectors)')
+        c[f'{ds}.tune_lr'] = (lambda v: v > 0, 'must be > 0')
+        c[f'{ds}.id_dropout'] = (lambda v: 0 <= v < 1, 'must be in [0, 1)')
     return c
 register_params('align', ALIGN_DEFAULTS, _align_checks())
 
@@ -100,14 +111,58 @@ def _init_weights(m):
     if isinstance(m, nn.Embedding) and m.padding_idx is not None:
         with torch.no_grad(): m.weight[m.padding_idx].zero_()
 
+def _autocast_dtype(device_type:str) -> torch.dtype|None:
+    "The dtype autocast computes in on `device_type`, None where it is off (torch < 2.4 spelled it per device)."
+    if hasattr(torch, 'get_autocast_dtype'):
+        return torch.get_autocast_dtype(device_type) if torch.is_autocast_enabled(device_type) else None
+    if device_type == 'cuda': return torch.get_autocast_gpu_dtype() if torch.is_autocast_enabled() else None
+    return torch.get_autocast_cpu_dtype() if torch.is_autocast_cpu_enabled() else None
+
+class TunedText(nn.Module):
+    "The top layers of a BERT-family text encoder over their cached inputs: item text vectors that training can move."
+    def __init__(self, states:torch.Tensor, # (n_items, T, d_text) inputs of the first tuned layer, right-padded
+                 mask:torch.Tensor, # (n_items, T) bool, True at real tokens
+                 layers:nn.ModuleList, # copies of the encoder's top layers (trained)
+                 chunk:int=512): # items per length bucket: each bucket is cut to its own longest text
+        super().__init__()
+        if states.shape[:2] != mask.shape: raise LlmrecError(f'states {tuple(states.shape)} and mask {tuple(mask.shape)} disagree')
+        self.layers, self.n_items = layers, len(states)
+        lengths = mask.sum(1)
+        order = torch.argsort(-lengths, stable=True)  # longest first: a bucket holds texts of similar length
+        self.register_buffer('inverse', torch.argsort(order), persistent=False)  # bucket order -> item_idx order
+        self.n_buckets = math.ceil(len(order) / chunk)
+        for b in range(self.n_buckets):
+            idx = order[b * chunk:(b + 1) * chunk]
+            T = max(int(lengths[idx[0]]), 1)
+            self.register_buffer(f'states{b}', states[idx, :T].float().contiguous(), persistent=False)  # rebuilt, not saved
+            self.register_buffer(f'mask{b}', mask[idx, :T].bool().contiguous(), persistent=False)
+
+    def forward(self) -> torch.Tensor: # -> (n_items, d_text) unit vectors in item_idx order
+        out = []
+        for b in range(self.n_buckets):
+            x, m = getattr(self, f'states{b}'), getattr(self, f'mask{b}')
+            dev = x.device.type  # the additive mask must have the dtype the attention computes in (bf16 under autocast)
+            dt = _autocast_dtype(dev) or x.dtype
+            ext = torch.zeros(m.shape, dtype=dt, device=x.device).masked_fill(~m, torch.finfo(dt).min)[:, None, None, :]
+            for layer in self.layers:
+                x = layer(x, attention_mask=ext)
+                x = x[0] if isinstance(x, tuple) else x  # transformers 4 returns a tuple, 5 the tensor
+            out.append(F.normalize(pool(x.float(), m.long(), 'mean'), dim=-1))  # as the encode stage pools
+        return torch.cat(out)[self.inverse]
+
 class ItemTower(nn.Module):
-    "Aligned item vectors: projection of frozen text vectors plus a gated learned ID embedding (either part optional)."
+    "Aligned item vectors: projection of frozen (or partly tuned) text vectors plus a gated learned ID embedding."
     def __init__(self, n_items:int, dim:int=64,
                  text_vectors:torch.Tensor|None=None, # (n_items, d_text) frozen vectors, or None for IDs only
                  id_embedding:bool=True, # add the learned ID embedding
                  text_dropout:float=0.0,
-                 text_hidden:int=0): # 0: linear projection; > 0: 2-layer MLP with this hidden width
+                 text_hidden:int=0, # 0: linear projection; > 0: 2-layer MLP with this hidden width
+                 tuned:TunedText|None=None, # encoder layers that make the text vectors (they replace `text_vectors`)
+                 whiten:bool=False, # ZCA-whiten the frozen text vectors (statistics of the whole catalogue)
+                 id_dropout:float=0.0): # training: drop each item token's ID embedding with this probability
         super().__init__()
+        if whiten and (text_vectors is None or tuned is not None):
+            raise LlmrecError('whiten needs frozen text vectors (not tuned layers, not IDs only)')
         if text_vectors is None and not id_embedding: raise LlmrecError('the item tower needs text vectors, an ID embedding or both')
         self.n_items, self.dim = n_items, dim
         if text_vectors is not None:
@@ -123,18 +178,65 @@ class ItemTower(nn.Module):
         self.gate = nn.Parameter(torch.zeros(dim)) if text_vectors is not None and id_embedding else None  # sigmoid(0) = 0.5
         self.register_buffer('catalogue', torch.arange(1, n_items + 1), persistent=False)  # every item's token
         self.apply(_init_weights)
+        self.id_dropout = id_dropout if self.gate is not None else 0.0  # an ID-only tower keeps its IDs
+        self.whiten = whiten
+        if whiten:  # rebuilt from the vectors on every load (not saved): mean and ZCA matrix of the catalogue
+            x = text_vectors.double()
+            mu = x.mean(0)
+            lam, U = torch.linalg.eigh(torch.cov((x - mu).T))
+            lam = lam.clamp(min=0) + 0.01 * lam.clamp(min=0).mean()  # a floor keeps near-empty directions from exploding
+            self.register_buffer('white_mean', mu.float(), persistent=False)
+            self.register_buffer('white_matrix', (U @ torch.diag(lam.rsqrt()) @ U.T).float(), persistent=False)
+        if tuned is not None:  # after the init above, which would overwrite the pretrained layers
+            if text_vectors is None or tuned.n_items != n_items:
+                raise LlmrecError('tuned encoder layers need the frozen text vectors of the same items (the prior reads them)')
+        self.tuned, self.baked, self._fixed = tuned, False, None
 
-    def forward(self, tokens:torch.Tensor) -> torch.Tensor: # (...) item + 1, 0 = pad -> (..., dim)
+    def text_table(self) -> torch.Tensor: # -> (n_items+1, d_text), row 0 = padding
+        "The text vectors the projection reads: frozen, or made now by the tuned layers (with gradients)."
+        if self.tuned is None: return self.text_vectors
+        return self._fixed if self._fixed is not None else F.pad(self.tuned(), (0, 0, 1, 0))
+
+    @contextmanager
+    def fixed_text(self):
+        "Inside, the tuned layers' vectors are computed once, without gradients (evaluation: the weights stay still)."
+        if self.tuned is None: yield; return
+        self._fixed = F.pad(self._eval_text(), (0, 0, 1, 0))
+        try: yield
+        finally: self._fixed = None
+
+    def _eval_text(self) -> torch.Tensor:
+        "The tuned layers' vectors without dropout or gradients."
+        was = self.tuned.training
+        self.tuned.eval()
+        try:
+            with torch.no_grad(): return self.tuned().float()
+        finally: self.tuned.train(was)
+
+    def bake(self) -> bool:
+        "Replace the tuned layers by the vectors they give now, so serving needs no encoder; False if nothing was tuned."
+        if self.tuned is None: return False
+        self.text_vectors = F.pad(self._eval_text(), (0, 0, 1, 0))
+        self.tuned, self.baked = None, True
+        return True
+
+    def forward(self, tokens:torch.Tensor, # (...) item + 1, 0 = pad
+                table:torch.Tensor|None=None) -> torch.Tensor: # `text_table()` computed once by the caller -> (..., dim)
         out = 0
-        if self.text_vectors is not None: out = self.text_proj(self.text_drop(self.text_vectors[tokens]))  # (..., dim)
+        if self.text_vectors is not None:
+            t = (self.text_table() if table is None else table)[tokens]  # (..., d_text)
+            if self.whiten: t = F.normalize((t - self.white_mean) @ self.white_matrix, dim=-1)
+            out = self.text_proj(self.text_drop(t))  # (..., dim)
         if self.id_embedding is not None:
             ids = self.id_embedding(tokens)  # (..., dim)
+            if self.training and self.id_dropout > 0:  # the text part must carry the item alone now and then
+                ids = ids * (torch.rand(tokens.shape, device=ids.device) >= self.id_dropout).unsqueeze(-1).to(ids.dtype)
             out = out + (torch.sigmoid(self.gate) * ids if self.gate is not None else ids)
         return out * (tokens > 0).unsqueeze(-1)  # padding stays zero
 
-    def all_items(self) -> torch.Tensor:
+    def all_items(self, table:torch.Tensor|None=None) -> torch.Tensor:
         "Vectors of the whole catalogue, `(n_items, dim)`, in item_idx order."
-        return self(self.catalogue)
+        return self(self.catalogue, table)
 
 # %% ../nbs/20_align.ipynb #ec98bc01
 ROLES = ('fit', 'valid', 'test')  # the profiles of `10_encode`: before the last training item / valid / test target
@@ -266,7 +368,8 @@ class AlignBatches(torch.utils.data.IterableDataset):
 class AlignSystem(EvaluatedSystem):
     "Trains a `TwoTower` with InfoNCE (full-catalogue or in-batch negatives); evaluates with the shared evaluator."
     def __init__(self, model:TwoTower, data:RecData, lr:float=1e-3, weight_decay:float=0.0, batch_size:int=256,
-                 negatives:str='full', mask_seen:bool=True, eval_batch_size:int=1024, seed:int=0):
+                 negatives:str='full', mask_seen:bool=True, eval_batch_size:int=1024, seed:int=0,
+                 tune_lr:float=1e-4): # learning rate of tuned encoder layers (if the item tower has them)
         super().__init__(model, data, eval_batch_size)
         if negatives not in ('full', 'inbatch'): raise LlmrecError(f"negatives must be 'full' or 'inbatch', got {negatives!r}")
         self.save_hyperparameters(ignore=['model', 'data'])
@@ -283,8 +386,10 @@ class AlignSystem(EvaluatedSystem):
 
     def training_step(self, batch, batch_idx):
         inputs, targets, users, fuse = batch  # (B, T), (B, T), (B,), (B,)
-        items = self.model.item_tower.all_items()  # (n_items, C)
-        hidden = self.model.user_tower(self.model.item_tower(inputs), inputs == 0)  # (B, T, C)
+        tower = self.model.item_tower
+        table = tower.text_table() if tower.text_vectors is not None else None  # tuned layers: one pass per step
+        items = tower.all_items(table)  # (n_items, C)
+        hidden = self.model.user_tower(tower(inputs, table), inputs == 0)  # (B, T, C)
         last = self.model.user_tower.fuse(hidden[:, -1], users, 'fit', fuse)  # (B, C) profile fused on marked rows only
         hidden = torch.cat([hidden[:, :-1], last.unsqueeze(1)], 1)  # (B, T, C)
         real = targets > 0  # (B, T)
@@ -322,8 +427,10 @@ class AlignSystem(EvaluatedSystem):
         return mask
 
     def configure_optimizers(self):
-        return torch.optim.Adam(self.model.parameters(), lr=self.hparams.lr, betas=(0.9, 0.98),
-                                weight_decay=self.hparams.weight_decay)
+        tuned = self.model.item_tower.tuned
+        groups = [{'params': [p for n, p in self.model.named_parameters() if not n.startswith('item_tower.tuned.')]}]
+        if tuned is not None: groups.append({'params': list(tuned.parameters()), 'lr': self.hparams.tune_lr})
+        return torch.optim.Adam(groups, lr=self.hparams.lr, betas=(0.9, 0.98), weight_decay=self.hparams.weight_decay)
 
     def train_dataloader(self): return torch.utils.data.DataLoader(self.train_windows, batch_size=None)
 
@@ -331,7 +438,7 @@ class AlignSystem(EvaluatedSystem):
 
     def evaluate(self, split:str) -> pd.DataFrame:
         "Per-user metrics from the shared evaluator, scored in float32 even under mixed precision (bf16 cosines tie)."
-        with torch.autocast(self.device.type, enabled=False): return super().evaluate(split)
+        with torch.autocast(self.device.type, enabled=False), self.model.item_tower.fixed_text(): return super().evaluate(split)
 
     def prepare_scoring(self): self._items = F.normalize(self.model.item_tower.all_items(), dim=-1)  # (n_items, C)
 
@@ -381,11 +488,14 @@ VARIANTS = {  # model name -> (encoder role or None, use text vectors, use profi
     'llmrec-noprofile': ('encoder', True, False)}
 
 def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profile_vectors:dict|torch.Tensor|None,
-                    seed:int=0) -> TwoTower:
+                    seed:int=0,
+                    tuned:TunedText|None=None) -> TwoTower: # pretrained layers to tune (copied; their inputs are shared)
     "A `TwoTower` with fresh weights drawn from `seed`."
     set_seed(seed)
+    if tuned is not None:  # every run starts from the pretrained layers; the cached inputs are big and never change
+        tuned = copy.deepcopy(tuned, {id(b): b for b in tuned.buffers()})
     items = ItemTower(data.n_items, hp['dim'], item_vectors, hp['id_embedding'] or item_vectors is None, hp['text_dropout'],
-                      hp['text_hidden'])
+                      hp['text_hidden'], tuned, hp.get('whiten', False) and item_vectors is not None, hp.get('id_dropout', 0.0))
     if profile_vectors is not None and any(v.shape[0] != data.n_users for v in as_roles(profile_vectors).values()):
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors)
@@ -403,7 +513,8 @@ def fit_align(name:str, # model name, for the record
               eval_batch_size:int=1024, progress_bar:bool=False,
               test:bool=True, # False while tuning: the test split is not even scored
               ckpt_dir=None, # resume folder: a checkpoint after every epoch, resumed if a run was killed (None: off)
-              callbacks:list=()) -> AlignRun: # extra Lightning callbacks
+              callbacks:list=(), # extra Lightning callbacks
+              tuned:TunedText|None=None) -> AlignRun: # encoder layers to fine-tune (`tuned_text`; needs hp tune_layers > 0)
     "Train one two-tower model with early stopping on validation NDCG@10, restore the best weights, test once."
     run = run or {}
     acc = run.get('accelerator', 'cpu')
@@ -411,8 +522,12 @@ def fit_align(name:str, # model name, for the record
         raise LlmrecError(f"accelerator '{acc}' asked for but no CUDA device is visible: use the demo profile")
     t0 = time.perf_counter()
     L.seed_everything(seed, workers=True, verbose=False)
-    system = AlignSystem(build_two_tower(data, hp, item_vectors, profile_vectors, seed), data, hp['lr'], hp['weight_decay'],
-                         hp['batch_size'], hp['negatives'], hp['mask_seen'], eval_batch_size, seed)
+    if (tuned is not None) != (hp.get('tune_layers', 0) > 0 and item_vectors is not None):
+        raise LlmrecError(f"{name}: tune_layers={hp.get('tune_layers', 0)} needs the encoder's layers (`tuned_text`) exactly "
+                          'when the model reads text vectors')
+    system = AlignSystem(build_two_tower(data, hp, item_vectors, profile_vectors, seed, tuned), data, hp['lr'],
+                         hp['weight_decay'], hp['batch_size'], hp['negatives'], hp['mask_seen'], eval_batch_size, seed,
+                         hp.get('tune_lr', 1e-4))
     if acc != 'cpu': torch.set_float32_matmul_precision('high')
     best, timer = KeepBestState(), EpochTimer()
     stop = L.pytorch.callbacks.EarlyStopping('val/NDCG@10', mode='max', patience=hp['patience'], check_on_train_epoch_end=False)
@@ -434,6 +549,7 @@ def fit_align(name:str, # model name, for the record
         system.model.load_state_dict(best.state)
         if test: trainer.test(system, verbose=False)  # the one look at the test split
     m = system.model
+    m.item_tower.bake()  # tuned layers -> the text vectors they give at the best epoch (served without an encoder)
     extras = {'temperature': float(m.temperature.detach())}
     if m.item_tower.gate is not None: extras['id_gate_mean'] = float(torch.sigmoid(m.item_tower.gate.detach()).mean())
     if m.user_tower.profile_vectors is not None:
@@ -448,8 +564,9 @@ def fit_align(name:str, # model name, for the record
 FROZEN_KEYS = ('item_tower.text_vectors', 'user_tower.profile_vectors')  # rebuilt from the encode stage's files
 
 def served_weights(model:TwoTower) -> dict[str, torch.Tensor]:
-    "The trained tensors of `model` on CPU, without the frozen encoder vectors (they are reloaded from `vectors_dir`)."
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in FROZEN_KEYS}
+    "The trained tensors of `model` on CPU, without the frozen encoder vectors (reloaded from `vectors_dir`) unless tuned."
+    keep = {'item_tower.text_vectors'} if model.item_tower.baked else set()  # tuned vectors are trained tensors
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in set(FROZEN_KEYS) - keep}
 
 def run_key(name:str, seed:int, hp:dict, data:RecData, item_vectors, profile_vectors, test:bool) -> str:
     "A short fingerprint of everything a run depends on, so a checkpoint of another configuration is never resumed."
@@ -536,6 +653,43 @@ def load_encoded(vectors_dir, spec:str) -> tuple[torch.Tensor, dict]:
     if set(users) != set(ROLES): raise LlmrecError(f'{d}: user_text_vectors must hold {ROLES}; re-run the encode stage')
     return load_vectors(d / 'item_vectors.safetensors')['vectors'], users
 
+def tuned_text(vectors_dir, # the encode stage output of this dataset (its manifest names texts and truncation)
+               spec:str, data:RecData, top:int, # how many of the encoder's top layers to tune
+               item_vectors:torch.Tensor|None=None, # the encode stage's vectors: checked against the layers' output
+               accelerator:str='cpu', progress:bool=False) -> TunedText:
+    "The encoder's top `top` layers over the cached inputs they get from the item texts the encode stage encoded."
+    man = json.loads((Path(vectors_dir) / 'manifest.json').read_text())
+    name, model_dir, pooling = resolve_encoder(spec)
+    if pooling != 'mean': raise LlmrecError(f'tune_layers: encoder {spec!r} pools by {pooling!r}; only mean pooling is supported')
+    enc = TextEncoder(model_dir, pooling, name, pick_device(accelerator))  # float32: the inputs are cached once, exactly
+    model = enc.model
+    if not (hasattr(model, 'encoder') and hasattr(model.encoder, 'layer')):
+        raise LlmrecError(f'tune_layers: {spec!r} is a {type(model).__name__}; only BERT-family encoders (minilm) can be tuned')
+    n_layers = len(model.encoder.layer)
+    if not 0 < top <= n_layers: raise LlmrecError(f'tune_layers={top}: {spec!r} has {n_layers} layers')
+    texts = item_texts(data.items, man['description_chars'])
+    ids = enc.tokenizer(texts, truncation=True, max_length=man['item_max_tokens'])['input_ids']
+    T = max(len(x) for x in ids)
+    states, mask = torch.zeros(len(ids), T, enc.dim), torch.zeros(len(ids), T, dtype=torch.bool)
+    pad = enc.tokenizer.pad_token_id
+    with torch.inference_mode():
+        for s in tqdm(range(0, len(ids), 256), desc=f'{name}: inputs of the top {top} layers', disable=not progress):
+            chunk = ids[s:s + 256]; t = max(len(x) for x in chunk)
+            tok = torch.tensor([x + [pad] * (t - len(x)) for x in chunk], device=enc.device)
+            m = torch.tensor([[1] * len(x) + [0] * (t - len(x)) for x in chunk], device=enc.device)
+            hs = model(input_ids=tok, attention_mask=m, output_hidden_states=True).hidden_states  # n_layers + 1 tensors
+            states[s:s + len(chunk), :t], mask[s:s + len(chunk), :t] = hs[n_layers - top].float().cpu(), m.bool().cpu()
+    layers = copy.deepcopy(model.encoder.layer[n_layers - top:]).float().cpu().train()
+    for p in layers.parameters(): p.requires_grad_(True)
+    tuned = TunedText(states, mask, layers)
+    if item_vectors is not None:  # the layers must rebuild the vectors the rest of the pipeline used
+        with torch.no_grad(): cos = (tuned.to(enc.device).eval()().cpu() * F.normalize(item_vectors.float(), dim=-1)).sum(-1)
+        tuned.cpu().train()  # the trainer moves it with the model
+        if cos.min() < 0.98:
+            raise LlmrecError(f'tune_layers: the encoder rebuilds item vectors at cosine {float(cos.min()):.3f} from the encode '
+                              f"stage's (item {int(cos.argmin())}): re-run the encode stage for {data.name}")
+    return tuned
+
 def align_run(name:str, # a model of `ALIGN_MODELS`
               data:RecData, section:dict, # the resolved `align` section
               run:dict, # `params['run']`
@@ -550,8 +704,10 @@ def align_run(name:str, # a model of `ALIGN_MODELS`
                              run.get('accelerator', 'cpu'))
     role, text, fuse = VARIANTS[name]
     iv, pv = load_encoded(vectors_dir, section[role]) if role else (None, None)
+    tuned = (tuned_text(vectors_dir, section[role], data, hp['tune_layers'], iv, run.get('accelerator', 'cpu'))
+             if text and hp.get('tune_layers', 0) > 0 else None)
     return fit_align(name, data, hp, iv if text else None, pv if fuse else None, seed, run, section['eval_batch_size'],
-                     section['progress_bar'], test, ckpt_dir)
+                     section['progress_bar'], test, ckpt_dir, tuned=tuned)
 
 def save_run(r:AlignRun, dataset:str, profile:str, per_user_dir) -> pd.DataFrame:
     "Write a run's per-user parquet and JSON summary; return its tidy result rows."

@@ -105,17 +105,23 @@ def cmd_train(a):
     done = [(ds, r, rows) for ds, r, rows in wave1 if rows is not None]
     if tuned:
         keys = sorted({k for ds in tuned_ds for pt in grid[ds] for k in pt})
-        table = pd.DataFrame([{'dataset': ds, **{k: r.hparams[k] for k in keys}, 'val_HR@10': r.valid['HR@10'],
+        table = pd.DataFrame([{'dataset': ds, **{k: r.hparams.get(k) for k in keys}, 'val_HR@10': r.valid['HR@10'],
                                'val_NDCG@10': r.valid['NDCG@10'], 'best_epoch': r.best_epoch, 'epochs': r.epochs,
                                's_per_epoch': r.s_per_epoch, **r.extras} for ds, r, _ in tuned])
         table = table.sort_values(['dataset', 'val_NDCG@10'], ascending=[True, False])
         table.to_csv(out / f'tuning-{a.tag}.csv', index=False); print(table.to_string(), flush=True)
+        before = {ds: dict(hp[ds]) for ds in tuned_ds}
         for ds in tuned_ds: hp[ds] = max((r for d, r, _ in tuned if d == ds), key=lambda r: r.valid['NDCG@10']).hparams
+        if a.skip_unchanged:  # the grid kept the settings the committed finals already used: nothing new to test
+            kept = [ds for ds in tuned_ds if hp[ds] == before[ds]]
+            if kept: print(f'unchanged, no finals: {kept}', flush=True)
+            tuned_ds = [ds for ds in tuned_ds if ds not in kept]
     write_json(hp, out / f'hparams-{a.tag}.json'); write_json(hp, root / f'hparams-{a.tag}.json')
-    if tuned_ds: done += _pool(final(tuned_ds), a.workers)  # wave 2: the chosen point, every model and seed
+    if tuned_ds and not a.no_final: done += _pool(final(tuned_ds), a.workers)  # wave 2: the chosen point, every model and seed
     order = {m: i for i, m in enumerate(a.models)}
     for ds in datasets:
         got = sorted([(r, rows) for d, r, rows in done if d == ds], key=lambda x: (order[x[0].model], x[0].seed))
+        if not got: continue  # --no-final: a grid alone
         write_csv(pd.concat([rows for _, rows in got], ignore_index=True), root / f'results/runs/{prof}/{ds}/align-{a.tag}.csv')
         write_csv(bench_rows([r for r, _ in got], ds, prof), root / f'results/bench-runs/{prof}/{ds}/align-{a.tag}.csv')
 
@@ -132,6 +138,8 @@ def main():
     s = sub.choices['train']; s.add_argument('--models', nargs='+', required=True); s.add_argument('--grid', default=None)
     s.add_argument('--workers', type=int, default=12); s.add_argument('--tag', default='run')
     s.add_argument('--hparams', nargs='+', default=None, help='JSON files {dataset: hyperparameters} (hparams-<tag>.json)')
+    s.add_argument('--no-final', action='store_true', help='the validation grid only: no test-scored final runs')
+    s.add_argument('--skip-unchanged', action='store_true', help='no final runs where the grid chose the base settings')
     a = ap.parse_args()
     {'peak': cmd_peak, 'encode': cmd_encode, 'train': cmd_train}[a.cmd](a)
 

@@ -99,5 +99,12 @@ F)  # tenth session: llmrec-smollm2 with the second rounds' settings (D's and E'
   tar czf "$OUT/align-smollm2r2.tgz" results/runs/paper/*/align-smollm2r2* results/bench-runs/paper/*/align-smollm2r2* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r2.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F"; exit 2;;
+F6)  # eleventh session: llmrec-smollm2 with the fourth round's settings (whitened text vectors; scripts/gpu_tune.sh W
+     # chose them for llmrec on both datasets); after B, carry as F
+  smollm2_run "amazon-scientific ibm-articles" smollm2r4 6 results/device-runs/align-grid2/hparams-grid2.json \
+    results/device-runs/align-grid3/hparams-grid3.json results/device-runs/round3/W/hparams-grid6.json
+  tar czf "$OUT/align-smollm2r4.tgz" results/runs/paper/*/align-smollm2r4* results/bench-runs/paper/*/align-smollm2r4* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r4.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6"; exit 2;;
 esac

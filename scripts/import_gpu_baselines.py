@@ -22,6 +22,8 @@ def main(argv=None):
     p.add_argument('--device-note', default='', help='appended to the device name in bench rows, e.g. "/12-concurrent"')
     p.add_argument('--grid-report', default=None, help='also write the grid table (markdown) to this file')
     p.add_argument('--grid-csv', default=None, help='also write the grid table as CSV to this file')
+    p.add_argument('--round', type=int, default=None, help="the tuning round of this grid (column `round`): the grid CSV "
+                   "keeps other rounds' rows of the same (dataset, model); without it they are replaced")
     a = p.parse_args(argv)
     srcs = [Path(x) for x in a.src]
     recs = [json.loads(l) for src in srcs for l in (src / 'runs.jsonl').read_text().splitlines() if l.strip()]
@@ -71,15 +73,21 @@ def main(argv=None):
         best = tune.groupby(['dataset', 'model'])['val_NDCG@10'].transform('max') == tune['val_NDCG@10']
         no_final = pd.Series([(d, m) not in final_hp for d, m in zip(tune.dataset, tune.model)], index=tune.index)
         tune['chosen'] = tune.chosen | (best & no_final)
+        if a.round is not None: tune.insert(2, 'round', a.round)
         report = tune.sort_values(['dataset', 'model', 'val_NDCG@10'], ascending=[True, True, False]).to_markdown(index=False)
         print(report)
         if a.grid_report: Path(a.grid_report).write_text(report + '\n')
         if a.grid_csv:  # rows of (dataset, model) pairs this import did not tune are kept
-            out = tune.sort_values(['dataset', 'model', 'point'], kind='stable')
+            out = tune.sort_values(['dataset', 'model', 'point'], kind='stable')  # a later round's rows follow earlier ones
             if Path(a.grid_csv).exists():
                 old = pd.read_csv(a.grid_csv)
-                pairs = set(zip(tune.dataset, tune.model))
-                out = pd.concat([old[[(d, m) not in pairs for d, m in zip(old.dataset, old.model)]], out], ignore_index=True)
+                if a.round is not None and 'round' in old:  # one (dataset, model, round) is one grid
+                    pairs = set(zip(tune.dataset, tune.model, tune['round']))
+                    keep = [(d, m, r) not in pairs for d, m, r in zip(old.dataset, old.model, old['round'])]
+                else:
+                    pairs = set(zip(tune.dataset, tune.model))
+                    keep = [(d, m) not in pairs for d, m in zip(old.dataset, old.model)]
+                out = pd.concat([old[keep], out], ignore_index=True)
             write_csv(out, a.grid_csv)
 
 if __name__ == '__main__':

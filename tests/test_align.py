@@ -129,3 +129,51 @@ def test_profile_prior_adds_text_space_cosine():
     with pytest.raises(LlmrecError, match='profile_prior'):
         from llmrec.align import TwoTower
         TwoTower(ItemTower(30, 16, None), build_two_tower(data, hp, iv, None).user_tower, profile_prior=True)
+
+
+def test_tuned_encoder_layers_train_check_and_serve(tmp_path):
+    "tune_layers: MiniLM's top layer runs inside the item tower, starts from the encode stage's vectors and is served baked."
+    from llmrec.align import align_run, tuned_text
+    from llmrec.encode import TextEncoder, item_texts, minilm_dir
+    data = toy_recdata(n_users=40, n_items=30, n_blocks=3, seq_len=8)
+    words = ['guitar strap', 'microscope slide', 'pipette tips', 'drum sticks', 'lab goggles', 'violin rosin']
+    data.items['title'] = [f'{words[i % 6]} model {i}' for i in range(30)]
+    texts = item_texts(data.items, 600)
+    iv = TextEncoder(minilm_dir()).encode(texts, 32, progress=False)  # what the encode stage would have written
+    vec = tmp_path / 'vec'
+    save_vectors({'vectors': iv}, vec / 'minilm' / 'item_vectors.safetensors')
+    pv = F.normalize(torch.randn(data.n_users, 384), dim=-1)
+    save_vectors({r: pv for r in ('fit', 'valid', 'test')}, vec / 'minilm' / 'user_text_vectors.safetensors')
+    (vec / 'manifest.json').write_text(json.dumps({'description_chars': 600, 'item_max_tokens': 32}))
+    params = resolve_params({'align': {'ml-100k': {'dim': 16, 'max_len': 8, 'batch_size': 64}}})
+    hp = {**params['align']['ml-100k'], 'max_epochs': 2, 'tune_layers': 1, 'tune_lr': 1e-3}
+    r = align_run('llmrec', data, params['align'], params['run'], vec, 0, hp)
+    served = r.weights['item_tower.text_vectors'][1:]  # baked: the tuned layer's vectors at the best epoch
+    assert served.shape == iv.shape and not torch.allclose(served, iv, atol=1e-4)
+    assert not any('tuned' in k for k in r.weights)  # nothing of the encoder is left in what is served
+    # ID-only models read no text, so tune_layers changes nothing for them
+    assert 'item_tower.text_vectors' not in align_run('llmrec-nollm', data, params['align'], params['run'], vec, 0, hp).weights
+    # the layers must rebuild the encode stage's vectors: vectors of other texts fail with a way out
+    with pytest.raises(LlmrecError, match='re-run the encode stage'):
+        tuned_text(vec, 'minilm', data, 1, iv.roll(1, 0))
+    with pytest.raises(LlmrecError, match='has 6 layers'): tuned_text(vec, 'minilm', data, 7)
+    with pytest.raises(LlmrecError, match='tune_layers'):  # asked for, but no layers given
+        fit_align('llmrec', data, hp, iv, None)
+
+
+def test_whitening_and_id_dropout():
+    "whiten: the projection reads decorrelated unit vectors, rebuilt the same on every load; id_dropout acts in training only."
+    g = torch.Generator().manual_seed(0)
+    x = F.normalize(torch.randn(60, 12, generator=g) + 2, dim=-1)
+    a, b = ItemTower(60, 8, x, whiten=True), ItemTower(60, 8, x, whiten=True)
+    assert torch.equal(a.white_matrix, b.white_matrix)  # deterministic: a served model rebuilds the same transform
+    assert 'white_matrix' not in a.state_dict()  # statistics of the frozen vectors are not weights
+    w = (x - a.white_mean) @ a.white_matrix
+    raw, white = torch.linalg.eigvalsh(torch.cov(x.T)), torch.linalg.eigvalsh(torch.cov(w.T))
+    assert raw.max() / raw.min() > 10 and white.min() > 0.8 and white.max() < 1 + 1e-4  # every direction ~ unit variance
+    t = ItemTower(60, 8, x, id_dropout=0.5)
+    t.eval(); first = t.all_items(); assert torch.equal(first, t.all_items())  # no dropout at evaluation
+    t.train(); assert not torch.equal(t.all_items(), t.all_items())
+    assert ItemTower(60, 8, None, id_dropout=0.5).id_dropout == 0  # an ID-only tower never drops its only input
+    with pytest.raises(LlmrecError, match='whiten'): ItemTower(60, 8, None, whiten=True)
+    with pytest.raises(LlmrecError, match='id_dropout'): resolve_params({'align': {'ml-100k': {'id_dropout': 1.0}}})

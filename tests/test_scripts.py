@@ -76,3 +76,19 @@ def test_align_goals_recomputes_only_the_datasets_named(tmp_path):
     assert (g[g.dataset == 'ibm-articles'].ratio == 1.25).all()  # kept, though no runs of it exist here
     sci = g[(g.dataset == ds) & (g.metric == 'NDCG@10')].iloc[0]
     assert sci.best_baseline == 'sasrec' and sci.ratio > 1 and sci.p_value < 0.05  # recomputed: +0.02 for every user
+
+
+def test_import_with_a_round_keeps_the_earlier_rounds_of_the_same_grid(tmp_path):
+    "--round: a later round of (dataset, model) is added beside the earlier ones; without it, it replaces them."
+    grid = tmp_path / 'grid'; grid.mkdir()
+    (grid / 'runs.jsonl').write_text(json.dumps(_tune('ds1', 0, {'dim': 512}, 0.06)) + '\n')
+    out = tmp_path / 'repo'; out.mkdir()
+    pd.DataFrame([{'dataset': 'ds1', 'model': 'sasrec', 'round': 2, 'point': 0, 'dim': 256, 'val_NDCG@10': 0.05,
+                   'chosen': True}]).to_csv(out / 'tuning.csv', index=False)
+    _run('import_gpu_baselines.py', '--src', str(grid), '--grid-csv', 'tuning.csv', '--round', '3', cwd=out)
+    t = pd.read_csv(out / 'tuning.csv')
+    assert list(zip(t['round'], t.dim, t.chosen)) == [(2, 256, True), (3, 512, True)]  # each round marks its own choice
+    _run('import_gpu_baselines.py', '--src', str(grid), '--grid-csv', 'tuning.csv', '--round', '3', cwd=out)
+    assert len(pd.read_csv(out / 'tuning.csv')) == 2  # the same round again replaces itself
+    _run('import_gpu_baselines.py', '--src', str(grid), '--grid-csv', 'tuning.csv', cwd=out)
+    assert len(pd.read_csv(out / 'tuning.csv')) == 1  # no round: the pair's grid is replaced whole

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Eleventh session, issue 4 on one H200 (device tool `run`): the item tower fine-tunes MiniLM's top layers (align
+# hyperparameters `tune_layers`, `tune_lr`; 0 layers = the frozen vectors of every earlier round). A third validation
+# round on the new axis, around each dataset's chosen settings (results/device-runs/align-grid2 and align-grid3):
+# scripts/align_grid5.json, seed 0, validation only, the frozen point ({}) run again beside the others; then the chosen
+# point for llmrec and llmrec-noprofile x 3 seeds, test scored once. llmrec-nollm and llmrec-noalign read no text
+# vectors, so tuning cannot change them: their committed rows stand. Prepare here first: bash scripts/gpu_align.sh prepare
+# (.gpu/site: all-MiniLM-L6-v2) and `dvc repro prepare@<ds>`.
+#   T  [data/amazon-scientific data/ibm-articles .gpu/site]  bash scripts/gpu_tune.sh T
+#      ran first: the grid finished (every tuned point below the frozen one on both datasets), then gpu_align.py failed
+#      writing its table (the frozen point's hparams lack the new keys; fixed), so nothing came back but the log.
+#   G  [data/amazon-scientific data/ibm-articles data/microlens-50k .gpu/site]  bash scripts/gpu_tune.sh G
+#      T's grid again, with no final runs (the frozen point won: its finals are the committed rows), beside the paper
+#      interaction on MicroLens-50k (scripts/gpu_interact.sh) with the served model of its width-128 settings.
+#   W  [data/amazon-scientific data/ibm-articles .gpu/site]  bash scripts/gpu_tune.sh W
+#      A fourth llmrec round, inside the item tower, on both datasets (scripts/align_grid6.json: ZCA-whitened text
+#      vectors, ID-embedding dropout 0.2 / 0.5, both), finals only where a new point wins (--skip-unchanged); beside it
+#      SASRec's third round on both (scripts/sasrec_round3.json: around its width 256, which sat at its grid's edge:
+#      width 512, lr 5e-4 / 2e-3, dropout 0.3 / 0.7), then its best point x 3 seeds.
+# Afterwards, here: python scripts/merge_gpu_results.py <align-grid5.tgz>; the tuning table appended to
+# results/align-tuning-paper.csv (round 3); python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv
+# --datasets amazon-scientific ibm-articles
+set -uo pipefail
+export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/gpu.txt"
+python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)" | tee -a "$OUT/gpu.txt"
+case "${1:-}" in
+T)
+  DSS="amazon-scientific ibm-articles"
+  timeout 120 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout "${TRAIN_S:-440}" python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-noprofile \
+    --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
+    --grid "$(cat scripts/align_grid5.json)" --workers 12 --tag grid5 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
+    | tee "$OUT/train-grid5.log"
+  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  tar czf "$OUT/align-grid5.tgz" $(ls -d results/runs/paper/*/align-grid5.csv results/bench-runs/paper/*/align-grid5.csv \
+    models/paper/*/align hparams-grid5.json 2>/dev/null) 2>&1 | tail -2
+  ;;
+G)
+  DSS="amazon-scientific ibm-articles"
+  (mkdir -p /tmp/int; OUT=/tmp/int DATASETS=microlens-50k timeout 560 bash scripts/gpu_interact.sh > /tmp/int.log 2>&1;
+   cp /tmp/int.log /tmp/int/; tar czf "$OUT/interact-ml.tgz" -C /tmp int) &
+  timeout 60 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 480 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec --no-final \
+    --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
+    --grid "$(cat scripts/align_grid5.json)" --workers 12 --tag grid5 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
+    | tee "$OUT/train-grid5.log"
+  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  wait
+  ;;
+W)
+  DSS="amazon-scientific ibm-articles"
+  (python3 scripts/gpu_baselines.py --out /tmp/sasrec-r3 --datasets $DSS --models sasrec --workers 8 --budget-s 540 \
+     --tune-stop 0.6 --final-stop 0.97 --no-pop --stage /tmp/sasrec-stage-r3 --points-json "$(cat scripts/sasrec_round3.json)" \
+     > /tmp/sasrec-r3.out 2>&1; cp /tmp/sasrec-r3.out /tmp/sasrec-r3/; tar czf "$OUT/sasrec-r3.tgz" -C /tmp sasrec-r3) &
+  timeout 60 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 500 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-noprofile --skip-unchanged \
+    --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
+    --grid "$(cat scripts/align_grid6.json)" --workers 10 --tag grid6 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
+    | tee "$OUT/train-grid6.log"
+  tar czf "$OUT/align-grid6.tgz" $(ls -d results/runs/paper/*/align-grid6.csv results/bench-runs/paper/*/align-grid6.csv \
+    models/paper/*/align 2>/dev/null) 2>&1 | tail -2
+  wait
+  ;;
+I)  # the paper interaction on Amazon Scientific again, with the served model of W's settings (now in params.yaml);
+    # after scripts/gpu_align.sh B and F6 (llmrec-smollm2 at W's settings). Carry [data/amazon-scientific .gpu/site]
+  OUT="$OUT" DATASETS=amazon-scientific timeout 560 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -20
+  ;;
+*) echo "usage: $0 T|G|W|I"; exit 2;;
+esac
+ls -la "$OUT"
