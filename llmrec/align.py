@@ -23,7 +23,6 @@ from .baselines import (EpochTimer, EvaluatedSystem, KeepBestState, SASRecBlock,
                               pad_left, sequence_windows)
 from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, load_vectors, pick_device, pool,
                             resolve_encoder, save_vectors)
-from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
@@ -187,14 +186,16 @@ class ItemTower(nn.Module):
             lam = lam.clamp(min=0) + 0.01 * lam.clamp(min=0).mean()  # a floor keeps near-empty directions from exploding
             self.register_buffer('white_mean', mu.float(), persistent=False)
             self.register_buffer('white_matrix', (U @ torch.diag(lam.rsqrt()) @ U.T).float(), persistent=False)
+            white = F.normalize((self.text_vectors[1:] - self.white_mean) @ self.white_matrix, dim=-1)  # once, not per step
+            self.register_buffer('white_vectors', F.pad(white, (0, 0, 1, 0)), persistent=False)  # (n_items+1, d_text)
         if tuned is not None:  # after the init above, which would overwrite the pretrained layers
             if text_vectors is None or tuned.n_items != n_items:
                 raise LlmrecError('tuned encoder layers need the frozen text vectors of the same items (the prior reads them)')
         self.tuned, self.baked, self._fixed = tuned, False, None
 
     def text_table(self) -> torch.Tensor: # -> (n_items+1, d_text), row 0 = padding
-        "The text vectors the projection reads: frozen, or made now by the tuned layers (with gradients)."
-        if self.tuned is None: return self.text_vectors
+        "The text vectors the projection reads: frozen (whitened if asked), or made now by the tuned layers (with gradients)."
+        if self.tuned is None: return self.white_vectors if self.whiten else self.text_vectors
         return self._fixed if self._fixed is not None else F.pad(self.tuned(), (0, 0, 1, 0))
 
     @contextmanager
@@ -225,7 +226,6 @@ class ItemTower(nn.Module):
         out = 0
         if self.text_vectors is not None:
             t = (self.text_table() if table is None else table)[tokens]  # (..., d_text)
-            if self.whiten: t = F.normalize((t - self.white_mean) @ self.white_matrix, dim=-1)
             out = self.text_proj(self.text_drop(t))  # (..., dim)
         if self.id_embedding is not None:
             ids = self.id_embedding(tokens)  # (..., dim)
@@ -667,18 +667,8 @@ def tuned_text(vectors_dir, # the encode stage output of this dataset (its manif
         raise LlmrecError(f'tune_layers: {spec!r} is a {type(model).__name__}; only BERT-family encoders (minilm) can be tuned')
     n_layers = len(model.encoder.layer)
     if not 0 < top <= n_layers: raise LlmrecError(f'tune_layers={top}: {spec!r} has {n_layers} layers')
-    texts = item_texts(data.items, man['description_chars'])
-    ids = enc.tokenizer(texts, truncation=True, max_length=man['item_max_tokens'])['input_ids']
-    T = max(len(x) for x in ids)
-    states, mask = torch.zeros(len(ids), T, enc.dim), torch.zeros(len(ids), T, dtype=torch.bool)
-    pad = enc.tokenizer.pad_token_id
-    with torch.inference_mode():
-        for s in tqdm(range(0, len(ids), 256), desc=f'{name}: inputs of the top {top} layers', disable=not progress):
-            chunk = ids[s:s + 256]; t = max(len(x) for x in chunk)
-            tok = torch.tensor([x + [pad] * (t - len(x)) for x in chunk], device=enc.device)
-            m = torch.tensor([[1] * len(x) + [0] * (t - len(x)) for x in chunk], device=enc.device)
-            hs = model(input_ids=tok, attention_mask=m, output_hidden_states=True).hidden_states  # n_layers + 1 tensors
-            states[s:s + len(chunk), :t], mask[s:s + len(chunk), :t] = hs[n_layers - top].float().cpu(), m.bool().cpu()
+    states, mask = enc.layer_inputs(item_texts(data.items, man['description_chars']), man['item_max_tokens'],
+                                    n_layers - top, progress)  # the inputs of the first tuned layer
     layers = copy.deepcopy(model.encoder.layer[n_layers - top:]).float().cpu().train()
     for p in layers.parameters(): p.requires_grad_(True)
     tuned = TunedText(states, mask, layers)

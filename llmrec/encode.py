@@ -279,21 +279,40 @@ class TextEncoder:
         for r, idx in enumerate(shares): out[torch.from_numpy(idx)] = got[r, :len(idx)]
         return out
 
+    def _padded(self, ids:list[list[int]], lengths:np.ndarray, progress:bool, desc:str):
+        "Batches of similar length: `(idx, tokens (B, T), mask (B, T))`, right-padded to each batch's longest text."
+        pad = self.tokenizer.pad_token_id
+        for idx in tqdm(list(self._batches(lengths)), desc=desc, disable=not progress, leave=False):
+            T = int(lengths[idx[0]])  # the longest text of a sorted batch
+            tok = np.full((len(idx), T), pad, np.int64)
+            for j, i in enumerate(idx): tok[j, :lengths[i]] = ids[i]
+            mask = (torch.arange(T, device=self.device) < torch.from_numpy(lengths[idx]).to(self.device)[:, None]).long()  # (B, T)
+            yield idx, torch.from_numpy(tok).to(self.device), mask
+
     def _encode(self, ids:list[list[int]], lengths:np.ndarray, progress:bool) -> torch.Tensor:
         "Unit vectors of tokenised texts, in their order, in batches of similar length."
-        pad = self.tokenizer.pad_token_id
         out = torch.empty(len(ids), self.dim)
-        batches = list(self._batches(lengths))
         with torch.inference_mode():
-            for idx in tqdm(batches, desc=f'encode {self.name}', disable=not progress, leave=False):
-                T = int(lengths[idx[0]])  # the longest text of a sorted batch
-                tok = np.full((len(idx), T), pad, np.int64)
-                for j, i in enumerate(idx): tok[j, :lengths[i]] = ids[i]
-                tok = torch.from_numpy(tok).to(self.device)  # (B, T)
-                mask = (torch.arange(T, device=self.device) < torch.from_numpy(lengths[idx]).to(self.device)[:, None]).long()  # (B, T)
+            for idx, tok, mask in self._padded(ids, lengths, progress, f'encode {self.name}'):
                 hidden = self.model(input_ids=tok, attention_mask=mask).last_hidden_state  # (B, T, d)
                 out[torch.from_numpy(idx)] = F.normalize(pool(hidden, mask, self.pooling).float(), dim=-1).cpu()
         return out
+
+    def layer_inputs(self, texts:list[str], # the texts
+                     max_tokens:int=128, # truncation, in tokens
+                     layer:int=0, # 0: the embeddings' output; i: the output of transformer layer i (the input of i + 1)
+                     progress:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
+        "Token states at `layer`, `(N, T, d)` float32, and a `(N, T)` bool mask, right-padded to the longest text, in input order, on the CPU (one process)."
+        ids = self.tokenizer(list(texts), truncation=True, max_length=max_tokens)['input_ids']
+        lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
+        T = int(lengths.max()) if len(ids) else 0
+        states, mask = torch.zeros(len(ids), T, self.dim), torch.zeros(len(ids), T, dtype=torch.bool)
+        with torch.inference_mode():
+            for idx, tok, m in self._padded(ids, lengths, progress, f'{self.name}: states at layer {layer}'):
+                hs = self.model(input_ids=tok, attention_mask=m, output_hidden_states=True).hidden_states[layer]  # (B, t, d)
+                i, t = torch.from_numpy(idx), tok.shape[1]
+                states[i, :t], mask[i, :t] = hs.float().cpu(), m.bool().cpu()
+        return states, mask
 
 # %% ../nbs/10_encode.ipynb #dfa48dfa
 def _sha(*parts) -> str:

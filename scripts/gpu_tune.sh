@@ -17,9 +17,25 @@
 #      vectors, ID-embedding dropout 0.2 / 0.5, both), finals only where a new point wins (--skip-unchanged); beside it
 #      SASRec's third round on both (scripts/sasrec_round3.json: around its width 256, which sat at its grid's edge:
 #      width 512, lr 5e-4 / 2e-3, dropout 0.3 / 0.7), then its best point x 3 seeds.
-# Afterwards, here: python scripts/merge_gpu_results.py <align-grid5.tgz>; the tuning table appended to
-# results/align-tuning-paper.csv (round 3); python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv
-# --datasets amazon-scientific ibm-articles
+#   I  [data/amazon-scientific .gpu/site]  bash scripts/gpu_tune.sh I   (after gpu_align.sh B and F6)
+# What came back is kept in results/device-runs/round3/{T,G,W,F6,I}. Afterwards, here (the commands this session ran):
+#   H="results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json"
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round3/G/tuning-grid5.csv --round 3 --hparams $H
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round3/W/tuning-grid6.csv --round 4 --hparams $H
+#   python scripts/merge_gpu_results.py results/device-runs/round3/W/align-grid6.tgz results/device-runs/round3/F6/align-smollm2r4.tgz
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round3/W/sasrec-r3 --grid-csv results/sasrec-tuning-paper.csv \
+#     --round 3 --device-note /shared-with-align   (the CSV's earlier rows took round 2, MicroLens' round 1)
+#   python scripts/import_gpu_interact.py --src results/device-runs/round3/G/interact results/device-runs/round3/I
+# and on the 2-core CPU, IBM's BPR and LightGCN finals again for the per-user files of the paired test (kept in
+# results/device-runs/round3/cpu-ibm), plus BPR with a 3000-epoch cap to see whether its 300 had bound (bpr-max3000.log):
+#   python scripts/gpu_baselines.py --out /tmp/bl-ibm --datasets ibm-articles --models bpr lightgcn --accelerator cpu \
+#     --workers 2 --budget-s 1500 --final-stop 1.0 --no-pop --stage /tmp/bl-ibm-stage \
+#     --final-only '{"bpr": {"l2": 0.003}, "lightgcn": {"layers": 3, "l2": 0.001}}'
+#   python scripts/gpu_baselines.py --out /tmp/bpr-ibm-long --datasets ibm-articles --models bpr --accelerator cpu \
+#     --workers 2 --budget-s 1500 --final-stop 1.0 --no-pop --stage /tmp/bpr-ibm-long-stage \
+#     --final-only '{"bpr": {"l2": 0.003, "max_epochs": 3000}}'
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round3/cpu-ibm
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -92,3 +92,20 @@ def test_import_with_a_round_keeps_the_earlier_rounds_of_the_same_grid(tmp_path)
     assert len(pd.read_csv(out / 'tuning.csv')) == 2  # the same round again replaces itself
     _run('import_gpu_baselines.py', '--src', str(grid), '--grid-csv', 'tuning.csv', cwd=out)
     assert len(pd.read_csv(out / 'tuning.csv')) == 1  # no round: the pair's grid is replaced whole
+
+
+def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path):
+    "A grid's CSV holds only what it varied: the rest comes from the hparams it ran on; rerunning a round replaces it."
+    hp = {'ds1': {'dim': 128, 'max_len': 50, 'profile_prior': True, 'dropout': 0.3, 'layers': 2, 'lr': 5e-4, 'text_hidden': 0}}
+    (tmp_path / 'hp.json').write_text(json.dumps(hp))
+    fitted = {'val_HR@10': 0.2, 'best_epoch': 3, 'epochs': 8, 's_per_epoch': 1.0, 'temperature': 0.06, 'id_gate_mean': 0.5,
+              'profile_gate_mean': 0.5, 'prior_weight': 0.7}
+    pd.DataFrame([{'dataset': 'ds1', 'whiten': None, 'val_NDCG@10': 0.10, **fitted},
+                  {'dataset': 'ds1', 'whiten': True, 'val_NDCG@10': 0.11, **fitted}]).to_csv(tmp_path / 'grid.csv', index=False)
+    pd.DataFrame([{'dataset': 'ds1', 'round': 1, 'dim': 64, 'val_NDCG@10': 0.09}]).to_csv(tmp_path / 'at.csv', index=False)
+    args = ('--tuning', str(tmp_path / 'grid.csv'), '--round', '4', '--hparams', str(tmp_path / 'hp.json'), '--out', str(tmp_path / 'at.csv'))
+    _run('append_align_tuning.py', *args, cwd=tmp_path)
+    _run('append_align_tuning.py', *args, cwd=tmp_path)  # the same round again replaces itself
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t['round']) == [1, 4, 4] and list(t.dim) == [64, 128, 128]  # the base's width, the grid's own score
+    assert list(t.whiten) == [False, False, True] and (t.tune_layers == 0).all()  # defaults where a round had no column
