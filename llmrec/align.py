@@ -198,6 +198,15 @@ class ItemTower(nn.Module):
         if self.tuned is None: return self.white_vectors if self.whiten else self.text_vectors
         return self._fixed if self._fixed is not None else F.pad(self.tuned(), (0, 0, 1, 0))
 
+    def project_text(self, vectors:torch.Tensor) -> torch.Tensor: # (N, d_text) encoder vectors of new texts -> (N, dim)
+        "Project vectors of texts outside the catalogue (feedback) as the catalogue's are read: whitened with its statistics if `whiten`."
+        if self.text_vectors is None: raise LlmrecError('this item tower reads no text (IDs only): it cannot project text')
+        if self.tuned is not None or self.baked:
+            raise LlmrecError('the item vectors came from fine-tuned encoder layers; new texts would need the same layers')
+        v = vectors.float().to(self.text_vectors.device)
+        if self.whiten: v = F.normalize((v - self.white_mean) @ self.white_matrix, dim=-1)
+        return self.text_proj(v)
+
     @contextmanager
     def fixed_text(self):
         "Inside, the tuned layers' vectors are computed once, without gradients (evaluation: the weights stay still)."

@@ -351,6 +351,7 @@ class Recommender:
         data = load_recdata(data_dir or m['data_dir'])
         iv, pv = load_encoded(vectors_dir or m['vectors_dir'], m['encoder'])
         model = build_two_tower(data, m['hparams'], iv, pv, m['seed'])
+        model.item_tower.baked = m['hparams'].get('tune_layers', 0) > 0  # its item vectors came from fine-tuned layers
         state = load_file(str(run_dir / f'{SERVED}.safetensors'))
         missing, unexpected = model.load_state_dict(state, strict=False)
         if unexpected or set(missing) - set(FROZEN_KEYS):
@@ -384,7 +385,7 @@ class Recommender:
         if new:
             if self.encoder is None or self.model.item_tower.text_vectors is None:
                 raise LlmrecError('this recommender has no text encoder / text projection: feedback can only constrain')
-            v = F.normalize(self.model.item_tower.text_proj(self.encoder.encode(new, self.encode_max_tokens, progress=False)), dim=-1)
+            v = F.normalize(self.model.item_tower.project_text(self.encoder.encode(new, self.encode_max_tokens, progress=False)), dim=-1)
             self._text_cache.update(zip(new, v))
         return torch.stack([self._text_cache[t] for t in texts]) if texts else torch.zeros(0, self.item_vectors.shape[1])
 

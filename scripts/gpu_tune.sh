@@ -36,6 +36,24 @@
 #     --final-only '{"bpr": {"l2": 0.003, "max_epochs": 3000}}'
 #   python scripts/import_gpu_baselines.py --src results/device-runs/round3/cpu-ibm
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
+# Twelfth session (nvidia-h200), MicroLens-50k's second round and the interactions after the feedback-whitening fix:
+#   MA [data/microlens-50k .gpu/site]  bash scripts/gpu_tune.sh MA     (244 s)
+#   MB [same]  SASREC_POINT='{"dim": 256}' bash scripts/gpu_tune.sh MB    (233 s; the point MA chose for SASRec)
+#   MI [same]  bash scripts/gpu_tune.sh MI     (307 s; superseded by J: it projected feedback text unwhitened)
+#   B, then F7 of scripts/gpu_align.sh     (llmrec-smollm2 on MicroLens at MA's settings; 0.3 s, 207 s)
+#   J  [data/amazon-scientific data/microlens-50k .gpu/site]  bash scripts/gpu_tune.sh J   (423 s). The device tool
+#      returns at most 8 files of a call: MicroLens' interact CSV did not come back, so the interact stage alone ran
+#      again on the same warm machine over J's served model (/tmp/llmrec-interact; carry [.gpu/site], 119 s):
+#      llmrec interact --data data/microlens-50k --run $W/align/microlens-50k --out /tmp/j/interact-microlens-50k.csv \
+#        --tuned $W/tuned/microlens-50k --bench /tmp/j/bench-interact-microlens-50k.csv --params $W/params.yaml
+# What came back: results/device-runs/round4/{MA,MB,MI,F7,J}. Imports, here:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round4/MA/tuning-grid7.csv --round 2 \
+#     --hparams results/device-runs/align-grid4/hparams-grid4.json
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round4/MA/sasrec-ml2 results/device-runs/round4/MB/sasrec-ml2f \
+#     --grid-csv results/sasrec-tuning-paper.csv --round 2 --device-note /shared-with-align   (tgz files unpacked in place)
+#   python scripts/merge_gpu_results.py results/device-runs/round4/MB/align-grid7f.tgz results/device-runs/round4/F7/align-smollm2r5.tgz
+#   python scripts/import_gpu_interact.py --src results/device-runs/round4/J
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets microlens-50k
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -83,6 +101,46 @@ I)  # the paper interaction on Amazon Scientific again, with the served model of
     # after scripts/gpu_align.sh B and F6 (llmrec-smollm2 at W's settings). Carry [data/amazon-scientific .gpu/site]
   OUT="$OUT" DATASETS=amazon-scientific timeout 560 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -20
   ;;
-*) echo "usage: $0 T|G|W|I"; exit 2;;
+MA)  # twelfth session: MicroLens-50k's second round, for both sides (its first, gpu_round2.sh M, stopped llmrec and
+     # SASRec at their widest point, 128): llmrec on scripts/align_grid7.json (whitened text vectors, the axis that won on
+     # Scientific and IBM, and width 256), SASRec on scripts/sasrec_microlens2.json (width 256, dropout 0.3, lr 5e-4: the
+     # unfinished point of its first round), 4 points each, seed 0, validation only; no finals (MB runs them).
+     # Carry [data/microlens-50k .gpu/site]
+  DS=microlens-50k
+  (python3 scripts/gpu_baselines.py --out /tmp/sasrec-ml2 --datasets $DS --models sasrec --workers 4 --budget-s 560 \
+     --tune-stop 0.1 --final-stop 0 --no-pop --stage /tmp/sasrec-stage-ml2 --points-json "$(cat scripts/sasrec_microlens2.json)" \
+     > /tmp/sasrec-ml2.out 2>&1; cp /tmp/sasrec-ml2.out /tmp/sasrec-ml2/; tar czf "$OUT/sasrec-ml2.tgz" -C /tmp sasrec-ml2) &
+  timeout 90 python3 scripts/gpu_align.py encode --datasets $DS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 470 python3 scripts/gpu_align.py train --datasets $DS --models llmrec --no-final \
+    --hparams results/device-runs/align-grid4/hparams-grid4.json --grid "$(cat scripts/align_grid7.json)" --workers 4 \
+    --tag grid7 --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-grid7.log"
+  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  wait
+  ;;
+MB)  # the finals of MA's choices, 3 seeds each, test scored once: llmrec and llmrec-noprofile (with llmrec-nollm too
+     # when the width changed) from hparams-grid7.json; SASRec at its chosen point ($SASREC_POINT, JSON overrides).
+     # Carry [data/microlens-50k .gpu/site]
+  DS=microlens-50k
+  (python3 scripts/gpu_baselines.py --out /tmp/sasrec-ml2f --datasets $DS --models sasrec --workers 3 --budget-s 540 \
+     --final-stop 1.0 --no-pop --stage /tmp/sasrec-stage-ml2f --final-only "{\"sasrec\": $SASREC_POINT}" \
+     > /tmp/sasrec-ml2f.out 2>&1; cp /tmp/sasrec-ml2f.out /tmp/sasrec-ml2f/; tar czf "$OUT/sasrec-ml2f.tgz" -C /tmp sasrec-ml2f) &
+  timeout 90 python3 scripts/gpu_align.py encode --datasets $DS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  timeout 470 python3 scripts/gpu_align.py train --datasets $DS --models ${MODELS:-llmrec llmrec-noprofile} \
+    --hparams results/device-runs/round4/MA/hparams-grid7.json --workers 9 --tag grid7f --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-grid7f.log"
+  tar czf "$OUT/align-grid7f.tgz" $(ls -d results/runs/paper/*/align-grid7f.csv results/bench-runs/paper/*/align-grid7f.csv \
+    models/paper/*/align hparams-grid7f.json 2>/dev/null) 2>&1 | tail -2
+  wait
+  ;;
+MI)  # the paper interaction on MicroLens-50k again, with the served model of MA's settings (now in params.yaml).
+     # Carry [data/microlens-50k .gpu/site]
+  OUT="$OUT" DATASETS=microlens-50k timeout 580 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -20
+  ;;
+J)   # both paper interactions again after the fix that reads feedback text through the item tower's whitening
+     # (`ItemTower.project_text`; I and MI had projected raw encoder vectors with a projection trained on whitened ones).
+     # Carry [data/amazon-scientific data/microlens-50k .gpu/site]
+  OUT="$OUT" DATASETS="amazon-scientific microlens-50k" timeout 590 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -30
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J"; exit 2;;
 esac
 ls -la "$OUT"

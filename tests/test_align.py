@@ -177,3 +177,16 @@ def test_whitening_and_id_dropout():
     assert ItemTower(60, 8, None, id_dropout=0.5).id_dropout == 0  # an ID-only tower never drops its only input
     with pytest.raises(LlmrecError, match='whiten'): ItemTower(60, 8, None, whiten=True)
     with pytest.raises(LlmrecError, match='id_dropout'): resolve_params({'align': {'ml-100k': {'id_dropout': 1.0}}})
+
+
+def test_project_text_reads_new_texts_as_the_catalogue_is_read():
+    "Feedback text goes through the same whitening as the catalogue (a whitened tower projects raw vectors elsewhere)."
+    g = torch.Generator().manual_seed(1)
+    x = F.normalize(torch.randn(50, 12, generator=g) + 2, dim=-1)
+    for whiten in (False, True):
+        t = ItemTower(50, 8, x, id_embedding=False, whiten=whiten).eval()
+        torch.testing.assert_close(t.project_text(x[:4]), t.all_items()[:4])  # an item's own vector lands on the item
+    assert (t.text_proj(x[:4]) - t.all_items()[:4]).abs().max() > 1e-3  # the raw vector would not (whiten=True)
+    t.baked = True  # item vectors from fine-tuned layers: the encoder's vectors of new text are another space
+    with pytest.raises(LlmrecError, match='fine-tuned'): t.project_text(x[:1])
+    with pytest.raises(LlmrecError, match='IDs only'): ItemTower(50, 8, None).project_text(x[:1])

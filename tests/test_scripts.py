@@ -109,3 +109,8 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t['round']) == [1, 4, 4] and list(t.dim) == [64, 128, 128]  # the base's width, the grid's own score
     assert list(t.whiten) == [False, False, True] and (t.tune_layers == 0).all()  # defaults where a round had no column
+    pd.DataFrame([{'dataset': 'ds1', 'dim': 256, 'val_NDCG@10': 0.12, **{k: v for k, v in fitted.items() if k != 'prior_weight'}}]
+                 ).to_csv(tmp_path / 'grid5.csv', index=False)  # a round that varied the width, without a profile prior
+    _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid5.csv'), '--round', '5', *args[4:], cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t.dim) == [64, 128, 128, 256] and t.prior_weight.isna().iloc[-1]  # the grid's own width, not the base's
