@@ -54,6 +54,13 @@
 #   python scripts/merge_gpu_results.py results/device-runs/round4/MB/align-grid7f.tgz results/device-runs/round4/F7/align-smollm2r5.tgz
 #   python scripts/import_gpu_interact.py --src results/device-runs/round4/J
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets microlens-50k
+# and on the 2-core CPU, a second round for BPR and LightGCN on IBM articles, where BPR is the strongest baseline and
+# both had kept width 64 (scripts/baselines_ibm2.json; what came back: results/device-runs/round4/cpu-ibm2):
+#   python scripts/gpu_baselines.py --out /tmp/bl-ibm2 --datasets ibm-articles --models bpr lightgcn --accelerator cpu \
+#     --workers 2 --budget-s 1500 --tune-stop 0.5 --final-stop 0.9 --no-pop --stage /tmp/bl-ibm2-stage \
+#     --points-json "$(cat scripts/baselines_ibm2.json)"
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round4/cpu-ibm2 --grid-csv results/baseline-tuning-paper.csv --round 2
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
