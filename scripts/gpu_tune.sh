@@ -61,6 +61,15 @@
 #     --points-json "$(cat scripts/baselines_ibm2.json)"
 #   python scripts/import_gpu_baselines.py --src results/device-runs/round4/cpu-ibm2 --grid-csv results/baseline-tuning-paper.csv --round 2
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
+# LightGCN's choice sat at that round's edge (width 256), so a third round went past it (scripts/baselines_ibm3.json), in
+# two grid calls (256 and 512; then, 512 having won, 1024 with l2 1e-3 and 3e-3) and the finals of the winner:
+#   python scripts/gpu_baselines.py --out /tmp/bl-ibm3 ... --models lightgcn --final-stop 0 --points-json <the first two points>
+#   python scripts/gpu_baselines.py --out /tmp/bl-ibm3b ... --models lightgcn --final-stop 0 --points-json <the last two points>
+#   python scripts/gpu_baselines.py --out /tmp/bl-ibm3f --datasets ibm-articles --models lightgcn --accelerator cpu --workers 2 \
+#     --budget-s 1500 --final-stop 1.0 --no-pop --stage /tmp/bl-ibm3f-stage --final-only '{"lightgcn": {"dim": 1024, "l2": 0.001, "max_epochs": 1000}}'
+#   (the other arguments as in the second round above; what came back: results/device-runs/round4/cpu-ibm3{,b,f})
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round4/cpu-ibm3 results/device-runs/round4/cpu-ibm3b \
+#     results/device-runs/round4/cpu-ibm3f --grid-csv results/baseline-tuning-paper.csv --round 3
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
