@@ -4,7 +4,8 @@
         --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json
 
 The grid's CSV holds only the keys it varied (a varied base key such as `dim` is taken from it); the settings it did not
-vary are read from the --hparams files the grid ran on (later files win, as in gpu_align.py). Rows of the same (dataset, round) are replaced; the others are kept.
+vary are read from the --hparams files the grid ran on (later files win, as in gpu_align.py). Rows of the same
+(dataset, round) are replaced; the others are kept.
 Columns a round did not have take their defaults (tune_layers 0, whiten False, id_dropout 0).
 """
 import argparse, json
@@ -28,8 +29,10 @@ def main(argv=None):
     base = {}
     for f in a.hparams: base.update(json.loads(Path(f).read_text()))
     grid = pd.read_csv(a.tuning)
-    rows = [{'dataset': r['dataset'], 'round': a.round, **{k: (r[k] if k in grid and not pd.isna(r[k]) else base[r['dataset']][k]) for k in FIXED}, **{k: r.get(k, float('nan')) for k in FITTED},
-             **{k: (v if k not in grid or pd.isna(r[k]) else r[k]) for k, v in DEFAULTS.items()}} for _, r in grid.iterrows()]
+    given = lambda r, k: k in grid and not pd.isna(r[k])  # a key this grid varied, set in this row
+    rows = [{'dataset': r['dataset'], 'round': a.round, **{k: r[k] if given(r, k) else base[r['dataset']][k] for k in FIXED},
+             **{k: r.get(k, float('nan')) for k in FITTED}, **{k: r[k] if given(r, k) else v for k, v in DEFAULTS.items()}}
+            for _, r in grid.iterrows()]
     new = pd.DataFrame(rows)
     new['tune_layers'] = new.tune_layers.astype(int); new['whiten'] = new.whiten.astype(bool)
     old = pd.read_csv(a.out) if Path(a.out).exists() else pd.DataFrame()
