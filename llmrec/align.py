@@ -186,7 +186,7 @@ class ItemTower(nn.Module):
             lam = lam.clamp(min=0) + 0.01 * lam.clamp(min=0).mean()  # a floor keeps near-empty directions from exploding
             self.register_buffer('white_mean', mu.float(), persistent=False)
             self.register_buffer('white_matrix', (U @ torch.diag(lam.rsqrt()) @ U.T).float(), persistent=False)
-            white = F.normalize((self.text_vectors[1:] - self.white_mean) @ self.white_matrix, dim=-1)  # once, not per step
+            white = self._whiten(self.text_vectors[1:])  # once, not per step
             self.register_buffer('white_vectors', F.pad(white, (0, 0, 1, 0)), persistent=False)  # (n_items+1, d_text)
         if tuned is not None:  # after the init above, which would overwrite the pretrained layers
             if text_vectors is None or tuned.n_items != n_items:
@@ -198,14 +198,17 @@ class ItemTower(nn.Module):
         if self.tuned is None: return self.white_vectors if self.whiten else self.text_vectors
         return self._fixed if self._fixed is not None else F.pad(self.tuned(), (0, 0, 1, 0))
 
+    def _whiten(self, v:torch.Tensor) -> torch.Tensor: # (N, d_text) -> (N, d_text) unit vectors
+        "Centre and ZCA-whiten with the catalogue's statistics, then back to unit length."
+        return F.normalize((v - self.white_mean) @ self.white_matrix, dim=-1)
+
     def project_text(self, vectors:torch.Tensor) -> torch.Tensor: # (N, d_text) encoder vectors of new texts -> (N, dim)
         "Project vectors of texts outside the catalogue (feedback) as the catalogue's are read: whitened with its statistics if `whiten`."
         if self.text_vectors is None: raise LlmrecError('this item tower reads no text (IDs only): it cannot project text')
         if self.tuned is not None or self.baked:
             raise LlmrecError('the item vectors came from fine-tuned encoder layers; new texts would need the same layers')
         v = vectors.float().to(self.text_vectors.device)
-        if self.whiten: v = F.normalize((v - self.white_mean) @ self.white_matrix, dim=-1)
-        return self.text_proj(v)
+        return self.text_proj(self._whiten(v) if self.whiten else v)
 
     @contextmanager
     def fixed_text(self):

@@ -351,8 +351,8 @@ class Recommender:
         data = load_recdata(data_dir or m['data_dir'])
         iv, pv = load_encoded(vectors_dir or m['vectors_dir'], m['encoder'])
         model = build_two_tower(data, m['hparams'], iv, pv, m['seed'])
-        model.item_tower.baked = m['hparams'].get('tune_layers', 0) > 0  # its item vectors came from fine-tuned layers
         state = load_file(str(run_dir / f'{SERVED}.safetensors'))
+        model.item_tower.baked = 'item_tower.text_vectors' in state  # `served_weights` keeps them only when tuned layers made them
         missing, unexpected = model.load_state_dict(state, strict=False)
         if unexpected or set(missing) - set(FROZEN_KEYS):
             raise LlmrecError(f'{run_dir}: weights do not fit the model (missing {sorted(set(missing) - set(FROZEN_KEYS))[:3]}, '

@@ -75,10 +75,16 @@ export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_D
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/gpu.txt"
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)" | tee -a "$OUT/gpu.txt"
+encode() {  # $1 datasets, $2 timeout (s): their MiniLM vectors, which every train call below reads
+  timeout "$2" python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+}
+interact() {  # $1 datasets, $2 timeout (s): the paper interaction (scripts/gpu_interact.sh) with the served model of params.yaml
+  OUT="$OUT" DATASETS="$1" timeout "$2" bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -30
+}
 case "${1:-}" in
 T)
   DSS="amazon-scientific ibm-articles"
-  timeout 120 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  encode "$DSS" 120
   timeout "${TRAIN_S:-440}" python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-noprofile \
     --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
     --grid "$(cat scripts/align_grid5.json)" --workers 12 --tag grid5 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
@@ -91,7 +97,7 @@ G)
   DSS="amazon-scientific ibm-articles"
   (mkdir -p /tmp/int; OUT=/tmp/int DATASETS=microlens-50k timeout 560 bash scripts/gpu_interact.sh > /tmp/int.log 2>&1;
    cp /tmp/int.log /tmp/int/; tar czf "$OUT/interact-ml.tgz" -C /tmp int) &
-  timeout 60 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  encode "$DSS" 60
   timeout 480 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec --no-final \
     --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
     --grid "$(cat scripts/align_grid5.json)" --workers 12 --tag grid5 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
@@ -104,7 +110,7 @@ W)
   (python3 scripts/gpu_baselines.py --out /tmp/sasrec-r3 --datasets $DSS --models sasrec --workers 8 --budget-s 540 \
      --tune-stop 0.6 --final-stop 0.97 --no-pop --stage /tmp/sasrec-stage-r3 --points-json "$(cat scripts/sasrec_round3.json)" \
      > /tmp/sasrec-r3.out 2>&1; cp /tmp/sasrec-r3.out /tmp/sasrec-r3/; tar czf "$OUT/sasrec-r3.tgz" -C /tmp sasrec-r3) &
-  timeout 60 python3 scripts/gpu_align.py encode --datasets $DSS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  encode "$DSS" 60
   timeout 500 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-noprofile --skip-unchanged \
     --hparams results/device-runs/align-grid2/hparams-grid2.json results/device-runs/align-grid3/hparams-grid3.json \
     --grid "$(cat scripts/align_grid6.json)" --workers 10 --tag grid6 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
@@ -115,7 +121,7 @@ W)
   ;;
 I)  # the paper interaction on Amazon Scientific again, with the served model of W's settings (now in params.yaml);
     # after scripts/gpu_align.sh B and F6 (llmrec-smollm2 at W's settings). Carry [data/amazon-scientific .gpu/site]
-  OUT="$OUT" DATASETS=amazon-scientific timeout 560 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -20
+  interact amazon-scientific 560
   ;;
 MA)  # twelfth session: MicroLens-50k's second round, for both sides (its first, gpu_round2.sh M, stopped llmrec and
      # SASRec at their widest point, 128): llmrec on scripts/align_grid7.json (whitened text vectors, the axis that won on
@@ -126,7 +132,7 @@ MA)  # twelfth session: MicroLens-50k's second round, for both sides (its first,
   (python3 scripts/gpu_baselines.py --out /tmp/sasrec-ml2 --datasets $DS --models sasrec --workers 4 --budget-s 560 \
      --tune-stop 0.1 --final-stop 0 --no-pop --stage /tmp/sasrec-stage-ml2 --points-json "$(cat scripts/sasrec_microlens2.json)" \
      > /tmp/sasrec-ml2.out 2>&1; cp /tmp/sasrec-ml2.out /tmp/sasrec-ml2/; tar czf "$OUT/sasrec-ml2.tgz" -C /tmp sasrec-ml2) &
-  timeout 90 python3 scripts/gpu_align.py encode --datasets $DS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  encode $DS 90
   timeout 470 python3 scripts/gpu_align.py train --datasets $DS --models llmrec --no-final \
     --hparams results/device-runs/align-grid4/hparams-grid4.json --grid "$(cat scripts/align_grid7.json)" --workers 4 \
     --tag grid7 --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-grid7.log"
@@ -140,7 +146,7 @@ MB)  # the finals of MA's choices, 3 seeds each, test scored once: llmrec and ll
   (python3 scripts/gpu_baselines.py --out /tmp/sasrec-ml2f --datasets $DS --models sasrec --workers 3 --budget-s 540 \
      --final-stop 1.0 --no-pop --stage /tmp/sasrec-stage-ml2f --final-only "{\"sasrec\": $SASREC_POINT}" \
      > /tmp/sasrec-ml2f.out 2>&1; cp /tmp/sasrec-ml2f.out /tmp/sasrec-ml2f/; tar czf "$OUT/sasrec-ml2f.tgz" -C /tmp sasrec-ml2f) &
-  timeout 90 python3 scripts/gpu_align.py encode --datasets $DS --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+  encode $DS 90
   timeout 470 python3 scripts/gpu_align.py train --datasets $DS --models ${MODELS:-llmrec llmrec-noprofile} \
     --hparams results/device-runs/round4/MA/hparams-grid7.json --workers 9 --tag grid7f --out "$OUT" 2>&1 \
     | grep -v 'Loading weights' | tee "$OUT/train-grid7f.log"
@@ -150,12 +156,12 @@ MB)  # the finals of MA's choices, 3 seeds each, test scored once: llmrec and ll
   ;;
 MI)  # the paper interaction on MicroLens-50k again, with the served model of MA's settings (now in params.yaml).
      # Carry [data/microlens-50k .gpu/site]
-  OUT="$OUT" DATASETS=microlens-50k timeout 580 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -20
+  interact microlens-50k 580
   ;;
 J)   # both paper interactions again after the fix that reads feedback text through the item tower's whitening
      # (`ItemTower.project_text`; I and MI had projected raw encoder vectors with a projection trained on whitened ones).
      # Carry [data/amazon-scientific data/microlens-50k .gpu/site]
-  OUT="$OUT" DATASETS="amazon-scientific microlens-50k" timeout 590 bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -30
+  interact "amazon-scientific microlens-50k" 590
   ;;
 *) echo "usage: $0 T|G|W|I|MA|MB|MI|J"; exit 2;;
 esac
