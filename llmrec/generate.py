@@ -29,9 +29,10 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'feature_matching_ratio', 'feature_coverage_ratio', 'feature_diversity', 'grounding_precision',
            'text_overlap', 'reason_metrics', 'template_reasons', 'retrieval_reasons', 'review_profiles',
            'aligned_vectors', 'condition_vectors', 'toy_review_data', 'DecoderBlock', 'ReasonDecoder', 'ban_mask',
-           'greedy_decode', 'beam_decode', 'user_features', 'mention_counts', 'decoding_table', 'choose_decoding',
-           'rerank', 'Decoded', 'decode_tuned', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle',
-           'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'greedy_decode', 'beam_decode', 'sample_decode', 'user_features', 'mention_counts', 'lcs_f1', 'mbr_utility',
+           'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'item_prefix', 'reason_tensors',
+           'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons',
+           'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -79,6 +80,9 @@ GENERATE_DEFAULTS = {
         'beams': 0, 'no_repeat_ngram': 0,  # beam candidates per record; > 0: no word n-gram twice in one reason
         'true': [0.0, 0.5, 1.0, 2.0], 'false': [0.0, 1.0], 'user': [0.0, 0.5, 1.0],  # reranking grids
         'ground': [False, True],  # grounded decoding (a feature/attribute word the item lacks is never written): off, on
+        # minimum Bayes risk: `samples` > 0 draws that many reasons per record (ancestral sampling at `temperature`) as
+        # pseudo-references; a candidate then also scores `mbr` x its mean ROUGE-L F1 (0-1) against them (`mbr_utility`)
+        'samples': 0, 'temperature': 1.0, 'mbr': [0.0],
         'min_grounding': 0.9},  # the kept setting's validation grounding precision, at least (if any setting reaches it)
 }
 def _pos(v): return v > 0
@@ -103,6 +107,9 @@ register_params('generate', GENERATE_DEFAULTS, {
     'decoding.beams': (lambda v: v >= 0, 'must be >= 0'), 'decoding.no_repeat_ngram': (lambda v: v >= 0, 'must be >= 0'),
     **{f'decoding.{k}': (lambda v: len(v) > 0 and min(v) >= 0, 'a non-empty list of weights >= 0') for k in ('true', 'false', 'user')},
     'decoding.min_grounding': (lambda v: 0 <= v <= 1, 'in [0, 1]'),
+    'decoding.samples': (lambda v: v >= 0, 'must be >= 0 (0: no minimum-Bayes-risk term)'),
+    'decoding.temperature': (_pos, 'must be > 0'),
+    'decoding.mbr': (lambda v: len(v) > 0 and min(v) >= 0, 'a non-empty list of weights >= 0'),
     'decoding.ground': (lambda v: len(v) > 0 and all(isinstance(x, bool) for x in v), 'a non-empty list of true/false'), 'genret.weight_decay': (lambda v: v >= 0, 'must be >= 0'),
     'backbone': (lambda v: v in ('scratch', 'smollm2') or Path(v).expanduser().is_dir(),
                  "'scratch', 'smollm2' or a local causal-LM folder")})
@@ -543,6 +550,35 @@ def beam_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, # (
             scores.append(mean[b, ks].tolist())
     return out, np.array(scores, dtype=np.float64).reshape(len(out), K)
 
+@torch.no_grad()
+def sample_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, # (N,), (N,)
+                  prefix:torch.Tensor, # (N, K) item text ids, then <bos>
+                  max_words:int=20, samples:int=8, temperature:float=1.0, batch_size:int=256, progress:bool=False,
+                  ban:list[list[int]]|None=None, # per row: word ids it may not write (grounded decoding); None: none
+                  seed:int=0) -> list[list[list[int]]]:
+    "Ancestral sampling (KV cache): per row `samples` word-id lists drawn from the model at `temperature`, reproducible by `seed`."
+    model.eval(); dev = next(model.parameters()).device
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    out = []
+    for s in tqdm(range(0, len(users), batch_size), desc='samples', disable=not progress, leave=False):
+        u, i, p = (t[s:s + batch_size].to(dev).repeat_interleave(samples, 0) for t in (users, items, prefix))
+        logits, cache = model(u, i, p)
+        banned = None if ban is None else ban_mask(ban[s:s + batch_size], logits.shape[-1], dev).repeat_interleave(samples, 0)
+        start = logits.shape[1] + model.prompts(u[:1], i[:1]).shape[1]
+        seqs, done = [], torch.zeros(len(u), dtype=torch.bool, device=dev)
+        for t in range(max_words):
+            nxt = logits[:, -1].float() / temperature  # (B * samples, n_tokens)
+            nxt[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
+            if banned is not None: nxt.masked_fill_(banned, -math.inf)
+            tok = torch.multinomial(F.softmax(nxt, -1), 1, generator=gen)[:, 0]
+            tok = torch.where(done, torch.full_like(tok, 2), tok)
+            seqs.append(tok); done |= tok == 2
+            if done.all() or t == max_words - 1: break
+            logits, cache = model(u, i, tok[:, None], cache, start); start += 1
+        rows = [r[:r.index(2)] if 2 in r else r for r in torch.stack(seqs, 1).tolist()]
+        out += [rows[r:r + samples] for r in range(0, len(rows), samples)]
+    return out
+
 # %% ../nbs/30_generate.ipynb #c95a144c
 def user_features(rd:ReasonData) -> dict[int, set]:
     "Per user index: the features of their own training sentences (what they wrote about; empty for a user who wrote none)."
@@ -564,9 +600,33 @@ def _candidate_counts(cands:list[list[list[str]]], users, items, rd:ReasonData, 
     flat = [c for row in cands for c in row]
     return mention_counts(flat, np.repeat(users, K), np.repeat(items, K), rd, user_feats).reshape(N, K, 3)
 
-def _pick(lp:np.ndarray, C:np.ndarray, true:float, false:float, user:float) -> np.ndarray:
+def lcs_f1(a:list[str], b:list[str]) -> float:
+    "ROUGE-L F1 (0-1) of two token lists on their word tokens (punctuation dropped, as rouge-score drops it)."
+    a, b = [w for w in a if w[0].isalnum()], [w for w in b if w[0].isalnum()]
+    if not a or not b: return 0.0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b): cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return 2 * prev[-1] / (len(a) + len(b))
+
+def mbr_utility(cands:list[list[list[str]]], # per record: K candidates
+                evidence:list[list[list[str]]], # per record: S pseudo-references (samples of the model)
+                ) -> np.ndarray:
+    "`(N, K)`: each candidate's mean `lcs_f1` against its record's pseudo-references (its expected ROUGE-L under the model)."
+    memo = {}
+    def f(a, b):
+        key = (tuple(a), tuple(b))
+        if key not in memo: memo[key] = lcs_f1(a, b)
+        return memo[key]
+    return np.array([[np.mean([f(c, e) for e in ev]) if ev else 0.0 for c in cs] for cs, ev in zip(cands, evidence, strict=True)])
+
+def _pick(lp:np.ndarray, C:np.ndarray, true:float, false:float, user:float,
+          mbr:float=0.0, U:np.ndarray|None=None) -> np.ndarray: # `mbr` x `U` (`mbr_utility`) added where both are given
     "Per record, the index of the candidate of the highest reranking score (the first of ties: the likelier one)."
-    return (lp + C @ np.array([true, -false, user])).argmax(1)
+    s = lp + C @ np.array([true, -false, user])
+    return (s + mbr * U if mbr and U is not None else s).argmax(1)
 
 def _rouge_l(hyps:list[list[str]], refs:list[str]) -> np.ndarray:
     "ROUGE-L F1 (0-100) of each tokenized reason against its reference, as `text_overlap` scores it."
@@ -577,7 +637,8 @@ def _rouge_l(hyps:list[list[str]], refs:list[str]) -> np.ndarray:
 def decoding_table(greedy:list[list[str]], # greedy reasons of the records
                    cands:list[list[list[str]]], lp:np.ndarray, # beam candidates `(N, K)` and their mean log-probabilities
                    refs:pd.DataFrame, # the records: user_idx, item_idx, sentence, feature
-                   rd:ReasonData, user_feats:dict, dec:dict, # the `decoding` block: beams, grids true/false/user
+                   rd:ReasonData, user_feats:dict, dec:dict, # the `decoding` block: beams, grids true/false/user(/mbr)
+                   U:np.ndarray|None=None, # `mbr_utility` of the candidates `(N, K)`; None: no minimum-Bayes-risk term
                    ) -> pd.DataFrame:
     "ROUGE-L, FMR and grounding precision of greedy decoding and of every reranking weight setting."
     users, items = refs.user_idx.to_numpy(), refs.item_idx.to_numpy()
@@ -588,13 +649,14 @@ def decoding_table(greedy:list[list[str]], # greedy reasons of the records
     R = _rouge_l(flat, list(np.repeat(sents, K))).reshape(N, K)
     Fm = np.array([f in set(c) for c, f in zip(flat, np.repeat(refs.feature.to_numpy(), K))]).reshape(N, K)
     g = mention_counts(greedy, users, items, rd, user_feats)
-    rows = [{'decoding': 'greedy', 'true': 0.0, 'false': 0.0, 'user': 0.0, 'ROUGE-L': _rouge_l(greedy, sents).mean(),
+    rows = [{'decoding': 'greedy', 'true': 0.0, 'false': 0.0, 'user': 0.0, 'mbr': 0.0, 'ROUGE-L': _rouge_l(greedy, sents).mean(),
              'FMR': feature_matching_ratio([set(r) for r in greedy], refs.feature.tolist()),
              'grounding_precision': g[:, 0].sum() / max(g[:, :2].sum(), 1)}]
-    for wt, wf, wu in itertools.product(dec['true'], dec['false'], dec['user']):
-        k = _pick(lp, C, wt, wf, wu)
+    mbrs = dec.get('mbr', [0.0]) if U is not None else [0.0]
+    for wt, wf, wu, wm in itertools.product(dec['true'], dec['false'], dec['user'], mbrs):
+        k = _pick(lp, C, wt, wf, wu, wm, U)
         c = C[np.arange(N), k]
-        rows.append({'decoding': f"beams{K}", 'true': wt, 'false': wf, 'user': wu, 'ROUGE-L': R[np.arange(N), k].mean(),
+        rows.append({'decoding': f"beams{K}", 'true': wt, 'false': wf, 'user': wu, 'mbr': float(wm), 'ROUGE-L': R[np.arange(N), k].mean(),
                      'FMR': Fm[np.arange(N), k].mean(), 'grounding_precision': c[:, 0].sum() / max(c[:, :2].sum(), 1)})
     return pd.DataFrame(rows)
 
@@ -606,9 +668,10 @@ def choose_decoding(table:pd.DataFrame, min_grounding:float) -> int:
     return int(objective.where(ok, -np.inf).to_numpy().argmax())
 
 def rerank(cands:list[list[list[str]]], lp:np.ndarray, users, items, rd:ReasonData, user_feats:dict,
-           true:float, false:float, user:float) -> list[list[str]]:
+           true:float, false:float, user:float,
+           mbr:float=0.0, U:np.ndarray|None=None) -> list[list[str]]: # + mbr * `mbr_utility` (where both are given)
     "Per record, the candidate of the highest mean log-probability + true * true mentions - false * untrue + user * the user's."
-    k = _pick(lp, _candidate_counts(cands, users, items, rd, user_feats), true, false, user)
+    k = _pick(lp, _candidate_counts(cands, users, items, rd, user_feats), true, false, user, mbr, U)
     return [cands[n][k[n]] for n in range(len(cands))]
 
 @dataclass
@@ -622,13 +685,16 @@ def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy re
                  beam_fn, # (records, ground) -> (candidates `(N, K)` token lists, mean log-probabilities `(N, K)`)
                  rd:ReasonData, test:pd.DataFrame, dec:dict, # the `decoding` block
                  valid:pd.DataFrame|None=None, # the validation records the choice is made on (None: all of `rd.valid`)
+                 sample_fn=None, # (records, ground) -> `decoding.samples` tokenized samples per record; None: no MBR term
                  ) -> Decoded:
     "Decode `test` as chosen on `rd.valid` (`decoding.beams` 0: greedy, nothing chosen)."
     if not dec['beams']: return Decoded(greedy_fn(test, False), None, pd.DataFrame())
     uf, tables, valid = user_features(rd), [], rd.valid if valid is None else valid
+    mbr = bool(dec.get('samples')) and sample_fn is not None and max(dec.get('mbr', [0.0])) > 0
+    utility = lambda df, cands, ground: mbr_utility(cands, sample_fn(df, ground)) if mbr else None
     for ground in dec['ground']:  # grounded decoding: words naming a feature the item lacks are masked
         vc, vlp = beam_fn(valid, ground)
-        t = decoding_table(greedy_fn(valid, ground), vc, vlp, valid, rd, uf, dec)
+        t = decoding_table(greedy_fn(valid, ground), vc, vlp, valid, rd, uf, dec, utility(valid, vc, ground))
         t.insert(1, 'ground', bool(ground)); tables.append(t)
     table = pd.concat(tables, ignore_index=True)
     best = choose_decoding(table, dec['min_grounding'])
@@ -636,8 +702,9 @@ def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy re
     b, greedy = table.iloc[best], greedy_fn(test, False)
     if b.decoding == 'greedy': return Decoded(greedy_fn(test, True), greedy, table) if b.ground else Decoded(greedy, None, table)
     tc, tlp = beam_fn(test, bool(b.ground))
-    return Decoded(rerank(tc, tlp, test.user_idx.to_numpy(), test.item_idx.to_numpy(), rd, uf, b.true, b.false, b.user),
-                   greedy, table)
+    U = utility(test, tc, bool(b.ground)) if b.mbr else None
+    return Decoded(rerank(tc, tlp, test.user_idx.to_numpy(), test.item_idx.to_numpy(), rd, uf, b.true, b.false, b.user,
+                          b.mbr, U), greedy, table)
 
 # %% ../nbs/30_generate.ipynb #a6a83be2
 def item_prefix(rd:ReasonData, vocab:Vocab, items, item_tokens:int,
@@ -786,6 +853,15 @@ class ReasonGenerator:
                               self.banned(rd, items.tolist()) if ground else None)
         return [[self.vocab.decode(c) for c in row] for row in ids], lp
 
+    def samples(self, rd:ReasonData, users, items, n:int, temperature:float=1.0, batch_size:int=256,
+                progress:bool=False, ground:bool=False, seed:int=0) -> list[list[list[str]]]:
+        "`n` tokenized reasons per (user, item) pair drawn from the model (`sample_decode`): the pseudo-references of MBR."
+        users, items = torch.tensor(np.array(users)), torch.tensor(np.array(items))
+        ids = sample_decode(self.model, users, items, item_prefix(rd, self.vocab, items.tolist(), self.item_tokens),
+                            self.max_words, n, temperature, batch_size, progress,
+                            self.banned(rd, items.tolist()) if ground else None, seed)
+        return [[self.vocab.decode(c) for c in row] for row in ids]
+
 CONDITIONING = {'llmrec': 'vectors', 'llmrec-noprompt': 'none', 'llmrec-scratch': 'vectors', 'peter': 'ids'}
 _CPU_RUN = {'accelerator': 'cpu', 'devices': 1, 'strategy': 'auto', 'num_nodes': 1, 'precision': '32-true'}
 
@@ -870,7 +946,9 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
                                             g.generate(rd, df.user_idx, df.item_idx, bs, ground=ground))
             d = decode_tuned(greedy_fn, lambda df, ground: g.candidates(rd, df.user_idx, df.item_idx, dec['beams'],
                                                                         dec['no_repeat_ngram'], bs, hp['progress_bar'], ground),
-                             rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None)
+                             rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None,
+                             lambda df, ground: g.samples(rd, df.user_idx, df.item_idx, dec['samples'], dec['temperature'],
+                                                          bs, hp['progress_bar'], ground, seed))
             print(f"generate {data.name} {name} seed {seed}: {g.epochs} epochs (best {g.best_epoch}, val loss "
                   f"{g.best_val_loss:.3f}), {g.train_s:.1f} s training, {timing[name]['generate_s']:.1f} s generating",
                   file=sys.stderr)
@@ -882,7 +960,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
                 c = d.table[d.table.chosen].iloc[0]
                 print(f"generate {data.name} {name} seed {seed}: decoding chosen on validation: {c.decoding}"
                       f"{', grounded' if c.ground else ''} (true "
-                      f"{c.true:g}, false {c.false:g}, user {c.user:g}): ROUGE-L {c['ROUGE-L']:.2f}, FMR {c.FMR:.3f}, "
+                      f"{c.true:g}, false {c.false:g}, user {c.user:g}, mbr {c.mbr:g}): ROUGE-L {c['ROUGE-L']:.2f}, FMR {c.FMR:.3f}, "
                       f"grounding {c.grounding_precision:.3f}", file=sys.stderr)
         timing.setdefault(name, {})['total_s'] = time.perf_counter() - t0
     return (reasons, test, timing) if is_rank_zero() else None
@@ -926,7 +1004,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
     if reasons_out is not None: write_csv(pd.concat(texts, ignore_index=True), reasons_out)
     if bench_csv is not None: write_csv(pd.DataFrame(bench, columns=BENCH_COLUMNS), bench_csv)
     if tuning_csv is not None:
-        cols = ['model', 'seed', 'decoding', 'ground', 'true', 'false', 'user', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']
+        cols = ['model', 'seed', 'decoding', 'ground', 'true', 'false', 'user', 'mbr', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']
         write_csv(pd.concat(tuning, ignore_index=True)[cols] if tuning else pd.DataFrame(columns=cols), tuning_csv)
     return out
 

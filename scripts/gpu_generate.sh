@@ -277,5 +277,18 @@ F4)  # reason runs with the chosen settings (params.yaml), side by side: argumen
      # on a fresh machine after F1, F2 it needs [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments])
   shift; convert; side_by_side F4 540 "" "$@"
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4 [model:seed ...]"; exit 2;;
+K1)  # thirteenth session: minimum-Bayes-risk decoding (30_generate `mbr_utility`: `decoding.samples`, `temperature`,
+     # `mbr` in params.yaml). Part 1 and the MI served model (seed 0; E1's, E7's and F1's result again). Carry [.gpu/s1
+     # .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; then E2 [.gpu/s2 .gpu/rouge_site]
+  cp .gpu/s1/part "$W/s1.part"
+  python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
+    --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
+  ;;
+K3)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side: model:seed ...
+     # Carry [.gpu/s3 .gpu/gguf_site data/amazon-musical-instruments]. K4: more runs on the same warm machine (carry
+     # [data/amazon-musical-instruments]; convert is then a no-op)
+  tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@"
+  ;;
+K4) tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@" ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4 [model:seed ...]"; exit 2;;
 esac

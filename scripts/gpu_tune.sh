@@ -163,6 +163,16 @@ J)   # both paper interactions again after the fix that reads feedback text thro
      # Carry [data/amazon-scientific data/microlens-50k .gpu/site]
   interact "amazon-scientific microlens-50k" 590
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J"; exit 2;;
+R)   # thirteenth session: Scientific's and IBM's finals again with the current code (their committed rows were trained
+     # before e454bfe moved the whitening from every training step to the tower's construction), at params.yaml's
+     # settings: llmrec and llmrec-noprofile x 3 seeds, test scored once. Carry [data/amazon-scientific data/ibm-articles .gpu/site]
+  DSS="amazon-scientific ibm-articles"
+  encode "$DSS" 120
+  timeout 460 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-noprofile --workers 12 --tag r13 \
+    --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-r13.log"
+  tar czf "$OUT/align-r13.tgz" $(ls -d results/runs/paper/*/align-r13.csv results/bench-runs/paper/*/align-r13.csv \
+    models/paper/*/align hparams-r13.json 2>/dev/null) 2>&1 | tail -2
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R"; exit 2;;
 esac
 ls -la "$OUT"

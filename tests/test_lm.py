@@ -165,3 +165,19 @@ def test_grounded_decoding_masks_words_of_one_and_several_tokens(tiny):
     rows = [set(r) | {(p_ + (last,)) for v in m.values() for p_, last in v} for r, m in
             zip(([(t,) for t in s] for s in bp.single), bp.multi)]
     assert rows[0] == rows[1] == spelled and rows[2] == rows[3] == set()
+
+
+def test_lm_samples_are_the_models_draws(tiny):
+    "lm_samples (MBR's pseudo-references): n per record, the same draws for the same seed, others for another; at a temperature near 0, greedy."
+    from llmrec.lm import decode_reasons, lm_samples
+    tok, lm = load_lm(tiny)
+    torch.manual_seed(0)
+    model = SoftPromptLM(lm, torch.randn(3, 8), torch.randn(3, 8), 1).eval()
+    recs = lm_records(tok, [0, 1, 2], [2, 0, 1], ['Item: a\nReason:', 'Item: b\nReason:', 'Item: c\nReason:'])
+    s = lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=1)
+    assert [len(r) for r in s] == [4, 4, 4] and all(len(c) <= 6 for r in s for c in r)
+    assert lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=1) == s
+    assert lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=2) != s
+    greedy, _ = decode_reasons(model, tok, recs, 6, max_new_tokens=8, batch_size=2)
+    cold = lm_samples(model, tok, recs, max_words=6, n=2, temperature=1e-6, max_new_tokens=8, batch_size=2)
+    assert cold == [[g, g] for g in greedy]
