@@ -345,15 +345,17 @@ def lm_samples(model:SoftPromptLM, tok, records:LMRecords, max_words:int, n:int,
                seed:int=0) -> list[list[list[str]]]:
     "`n` tokenised reasons per record (cut to `max_words`) drawn from the LM at `temperature`: the pseudo-references of MBR."
     dev = next(model.parameters()).device
-    torch.manual_seed(seed)  # `generate` samples from torch's global generator
     out = []
-    for s in tqdm(range(0, len(records), batch_size), desc='samples', disable=not progress, leave=False):
-        ks = list(range(s, min(s + batch_size, len(records))))
-        b = records.collate(ks)
-        ids = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens,
-                             1, n, None if ban is None else ban(records.items[ks], n), temperature=temperature)
-        texts = [tokenize(t)[:max_words] for t in tok.batch_decode(ids, skip_special_tokens=True)]
-        out += [texts[r:r + n] for r in range(0, len(texts), n)]
+    # `generate` samples from torch's global generators: seeded here, and the caller's random state restored afterwards
+    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
+        torch.manual_seed(seed)
+        for s in tqdm(range(0, len(records), batch_size), desc='samples', disable=not progress, leave=False):
+            ks = list(range(s, min(s + batch_size, len(records))))
+            b = records.collate(ks)
+            ids = model.generate(b['users'].to(dev), b['items'].to(dev) if 'items' in b else None, b['prompts'], max_new_tokens,
+                                 1, n, None if ban is None else ban(records.items[ks], n), temperature=temperature)
+            texts = [tokenize(t)[:max_words] for t in tok.batch_decode(ids, skip_special_tokens=True)]
+            out += [texts[r:r + n] for r in range(0, len(texts), n)]
     return out
 
 def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)

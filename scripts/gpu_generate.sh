@@ -37,6 +37,15 @@
 #   llmrec-scratch:0 (the last two skipped: their choice was their settings as they were), T3; then on a fresh machine
 #   F1, F2, F4 llmrec-noprompt:0 llmrec-noprompt:1 llmrec-noprompt:2 [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments].
 # Afterwards, here: unpack each .tgz into one folder, then python scripts/gpu_generate.py import --src <that folder> ...
+# Thirteenth session (nvidia-h200): minimum-Bayes-risk decoding, every learned reason model x 3 seeds. Here first:
+#   .gpu/s1..s3 (the thirds, as above), .gpu/vec/amazon-musical-instruments (llmrec encode as above, 130 s) and
+#   .gpu/rouge_site (rouge_score, nltk, absl copied from the venv). Then K1, E2, K3 llmrec:0 llmrec:1 llmrec:2
+#   llmrec-noprompt:0 llmrec-noprompt:1 llmrec-noprompt:2 (436 s: llmrec's three failed at once, K3 lacking
+#   .gpu/vec/amazon-musical-instruments, which the served model's vectors are read from; noprompt's three ran), then K4
+#   llmrec:0 llmrec:1 llmrec:2 peter:0 peter:1 peter:2 llmrec-scratch:0 llmrec-scratch:1 llmrec-scratch:2 (479 s), carry
+#   [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]. What came back (csv files gzipped):
+#   results/device-runs/reasons-mbr/{K3,K4}; import (every learned model rerun, so no --replace):
+#   python scripts/gpu_generate.py import --src results/device-runs/reasons-mbr/K3 results/device-runs/reasons-mbr/K4
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1

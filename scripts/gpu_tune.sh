@@ -70,6 +70,14 @@
 #   (the other arguments as in the second round above; what came back: results/device-runs/round4/cpu-ibm3{,b,f})
 #   python scripts/import_gpu_baselines.py --src results/device-runs/round4/cpu-ibm3 results/device-runs/round4/cpu-ibm3b \
 #     results/device-runs/round4/cpu-ibm3f --grid-csv results/baseline-tuning-paper.csv --round 3
+# Thirteenth session (nvidia-h200): Scientific's and IBM's finals with the current code, so that the table, the served
+# models and the ablations come from one version of the code:
+#   R  [data/amazon-scientific data/ibm-articles .gpu/site]  bash scripts/gpu_tune.sh R   (115 s)
+#   P1 [.gpu/s1], P2 [.gpu/s2], F8 [.gpu/s3 .gpu/gguf_site data/amazon-scientific data/ibm-articles] of scripts/gpu_align.sh
+#      (llmrec-smollm2, 124 s). What came back: results/device-runs/round5/{R,F8}. Imports, here:
+#   python scripts/merge_gpu_results.py results/device-runs/round5/R/align-r13.tgz
+#   python scripts/merge_gpu_results.py results/device-runs/round5/F8/align-smollm2r6.tgz
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -174,7 +174,9 @@ def test_lm_samples_are_the_models_draws(tiny):
     torch.manual_seed(0)
     model = SoftPromptLM(lm, torch.randn(3, 8), torch.randn(3, 8), 1).eval()
     recs = lm_records(tok, [0, 1, 2], [2, 0, 1], ['Item: a\nReason:', 'Item: b\nReason:', 'Item: c\nReason:'])
+    torch.manual_seed(123); before = torch.random.get_rng_state()
     s = lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=1)
+    assert torch.equal(torch.random.get_rng_state(), before)  # the caller's random state is left as it was
     assert [len(r) for r in s] == [4, 4, 4] and all(len(c) <= 6 for r in s for c in r)
     assert lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=1) == s
     assert lm_samples(model, tok, recs, max_words=6, n=4, max_new_tokens=8, batch_size=2, seed=2) != s
