@@ -294,10 +294,13 @@ K1)  # thirteenth session: minimum-Bayes-risk decoding (30_generate `mbr_utility
     --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
   ;;
 K3)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side: model:seed ...
-     # Carry [.gpu/s3 .gpu/gguf_site data/amazon-musical-instruments]. K4: more runs on the same warm machine (carry
-     # [data/amazon-musical-instruments]; convert is then a no-op)
+     # Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments] (the thirteenth
+     # session's K3 lacked the vectors: llmrec's runs failed at once). K4: more runs on the same warm machine (carry
+     # [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; convert is then a no-op)
+  [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
   tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@"
   ;;
-K4) tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@" ;;
+K4) [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
+    tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@" ;;
 *) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4 [model:seed ...]"; exit 2;;
 esac
