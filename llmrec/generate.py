@@ -475,22 +475,27 @@ def greedy_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, #
     out = []
     for s in tqdm(range(0, len(users), batch_size), desc='generate', disable=not progress, leave=False):
         u, i, p = (t[s:s + batch_size].to(dev) for t in (users, items, prefix))
-        logits, cache = model(u, i, p)
-        banned = None if ban is None else ban_mask(ban[s:s + batch_size], logits.shape[-1], dev)
-        start = logits.shape[1] + (model.prompts(u[:1], i[:1]).shape[1])
-        seqs, done = [], torch.zeros(len(u), dtype=torch.bool, device=dev)
-        for t in range(max_words):
-            nxt = logits[:, -1].clone()  # (B, n_tokens)
-            nxt[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
-            if banned is not None: nxt.masked_fill_(banned, -math.inf)
-            tok = nxt.argmax(-1)  # (B,)
-            tok = torch.where(done, torch.full_like(tok, 2), tok)
-            seqs.append(tok); done |= tok == 2
-            if done.all() or t == max_words - 1: break
-            logits, cache = model(u, i, tok[:, None], cache, start); start += 1
-        for row in torch.stack(seqs, 1).tolist():  # (B, steps)
-            out.append(row[:row.index(2)] if 2 in row else row)
+        out += _decode_steps(model, u, i, p, max_words, None if ban is None else ban[s:s + batch_size],
+                             lambda nxt: nxt.argmax(-1))
     return out
+
+def _decode_steps(model:ReasonDecoder, u:torch.Tensor, i:torch.Tensor, p:torch.Tensor, # one batch (B,), (B,), (B, K)
+                  max_words:int, ban:list[list[int]]|None, # per row: word ids it may not write; None: none
+                  pick) -> list[list[int]]: # (B, n_tokens) masked next-word logits -> (B,) the words written
+    "One word per row and step with the cache until every row wrote `<eos>` or `max_words` words; word ids without `<eos>`."
+    logits, cache = model(u, i, p)
+    banned = None if ban is None else ban_mask(ban, logits.shape[-1], logits.device)
+    start = logits.shape[1] + model.prompts(u[:1], i[:1]).shape[1]
+    seqs, done = [], torch.zeros(len(u), dtype=torch.bool, device=logits.device)
+    for t in range(max_words):
+        nxt = logits[:, -1].clone()  # (B, n_tokens)
+        nxt[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
+        if banned is not None: nxt.masked_fill_(banned, -math.inf)
+        tok = torch.where(done, torch.full_like(done, 2, dtype=torch.long), pick(nxt))
+        seqs.append(tok); done |= tok == 2
+        if done.all() or t == max_words - 1: break
+        logits, cache = model(u, i, tok[:, None], cache, start); start += 1
+    return [row[:row.index(2)] if 2 in row else row for row in torch.stack(seqs, 1).tolist()]
 
 # %% ../nbs/30_generate.ipynb #cc0d8d17
 def _ban_repeats(logp:torch.Tensor, seqs:torch.Tensor, n:int):
@@ -560,22 +565,11 @@ def sample_decode(model:ReasonDecoder, users:torch.Tensor, items:torch.Tensor, #
     model.eval(); dev = next(model.parameters()).device
     gen = torch.Generator(device=dev).manual_seed(seed)
     out = []
+    draw = lambda nxt: torch.multinomial(F.softmax(nxt.float() / temperature, -1), 1, generator=gen)[:, 0]
     for s in tqdm(range(0, len(users), batch_size), desc='samples', disable=not progress, leave=False):
         u, i, p = (t[s:s + batch_size].to(dev).repeat_interleave(samples, 0) for t in (users, items, prefix))
-        logits, cache = model(u, i, p)
-        banned = None if ban is None else ban_mask(ban[s:s + batch_size], logits.shape[-1], dev).repeat_interleave(samples, 0)
-        start = logits.shape[1] + model.prompts(u[:1], i[:1]).shape[1]
-        seqs, done = [], torch.zeros(len(u), dtype=torch.bool, device=dev)
-        for t in range(max_words):
-            nxt = logits[:, -1].float() / temperature  # (B * samples, n_tokens)
-            nxt[:, [0, 1, 3]] = -math.inf  # never <pad>, <bos>, <unk>
-            if banned is not None: nxt.masked_fill_(banned, -math.inf)
-            tok = torch.multinomial(F.softmax(nxt, -1), 1, generator=gen)[:, 0]
-            tok = torch.where(done, torch.full_like(tok, 2), tok)
-            seqs.append(tok); done |= tok == 2
-            if done.all() or t == max_words - 1: break
-            logits, cache = model(u, i, tok[:, None], cache, start); start += 1
-        rows = [r[:r.index(2)] if 2 in r else r for r in torch.stack(seqs, 1).tolist()]
+        rows = _decode_steps(model, u, i, p, max_words,
+                             None if ban is None else [b for b in ban[s:s + batch_size] for _ in range(samples)], draw)
         out += [rows[r:r + samples] for r in range(0, len(rows), samples)]
     return out
 

