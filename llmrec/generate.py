@@ -24,15 +24,15 @@ from .align import dist_rank_world, epoch_checkpoints, is_rank_zero, run_key
 
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
-           'TOY_FEATURES', 'TOY_OPINIONS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab', 'ReasonData',
-           'reason_data', 'record_keywords', 'user_hints', 'feature_sets', 'unique_sentence_ratio',
+           'TOY_FEATURES', 'TOY_OPINIONS', 'POOL_SETTINGS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab',
+           'ReasonData', 'reason_data', 'record_keywords', 'user_hints', 'feature_sets', 'unique_sentence_ratio',
            'feature_matching_ratio', 'feature_coverage_ratio', 'feature_diversity', 'grounding_precision',
            'text_overlap', 'reason_metrics', 'template_reasons', 'retrieval_reasons', 'review_profiles',
            'aligned_vectors', 'condition_vectors', 'toy_review_data', 'DecoderBlock', 'ReasonDecoder', 'ban_mask',
            'greedy_decode', 'beam_decode', 'sample_decode', 'user_features', 'mention_counts', 'lcs_f1', 'mbr_utility',
-           'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'item_prefix', 'reason_tensors',
-           'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'generate_reasons',
-           'run_generate', 'examples']
+           'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'save_pools', 'load_pools',
+           'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator',
+           'fit_generator', 'generate_reasons', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -675,30 +675,75 @@ class Decoded:
     greedy: list|None
     table: pd.DataFrame
 
-def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy reasons
-                 beam_fn, # (records, ground) -> (candidates `(N, K)` token lists, mean log-probabilities `(N, K)`)
+POOL_SETTINGS = ('beams', 'no_repeat_ngram', 'samples', 'temperature')  # the `decoding` keys a pool's outputs depend on
+
+def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy reasons (None: read from `pools`)
+                 beam_fn, # (records, ground) -> (candidates `(N, K)` token lists, mean log-probabilities `(N, K)`) (None: from `pools`)
                  rd:ReasonData, test:pd.DataFrame, dec:dict, # the `decoding` block
                  valid:pd.DataFrame|None=None, # the validation records the choice is made on (None: all of `rd.valid`)
-                 sample_fn=None, # (records, ground) -> `decoding.samples` tokenized samples per record; None: no MBR term
+                 sample_fn=None, # (records, ground) -> `decoding.samples` tokenized samples per record; None: no MBR term (or from `pools`)
+                 pools:dict|None=None, # the decoders' outputs by kind, split and ground: a missing one is computed and kept, a
+                                       # kept one is read. Given, the test outputs of every `ground` are kept as well, so the
+                                       # choice can be made again without the model (no functions; other grids: `save_pools`)
+                 choose:bool=True, # False (with `pools`): only decode, every output any choice needs, and leave the choice
+                                   # to a later call on the pools (`Decoded.reasons` None, `greedy` the plain greedy reasons)
                  ) -> Decoded:
     "Decode `test` as chosen on `rd.valid` (`decoding.beams` 0: greedy, nothing chosen)."
     if not dec['beams']: return Decoded(greedy_fn(test, False), None, pd.DataFrame())
     uf, tables, valid = user_features(rd), [], rd.valid if valid is None else valid
-    mbr = bool(dec.get('samples')) and sample_fn is not None and max(dec.get('mbr', [0.0])) > 0
-    utility = lambda df, cands, ground: mbr_utility(cands, sample_fn(df, ground)) if mbr else None
+    fns = {'greedy': greedy_fn, 'beams': beam_fn, 'samples': sample_fn}
+    if pools is not None:  # kept outputs are only valid for the records and the generation settings they were made with
+        for key, now in [*((f'records/{s}', np.stack([df.user_idx, df.item_idx], 1).tolist()) for s, df in (('valid', valid), ('test', test))),
+                         ('settings', {k: dec.get(k) for k in POOL_SETTINGS})]:
+            if pools.setdefault(key, now) != now:
+                raise LlmrecError(f'decode_tuned: the pools were made with other {key} than these ({str(pools[key])[:80]} ...)')
+    def out(kind, split, df, ground):  # a decoder's output: computed, or kept in / read from `pools`
+        key = f'{kind}/{split}/{int(bool(ground))}'
+        if pools is not None and key in pools: return pools[key]
+        if fns[kind] is None: raise LlmrecError(f'decode_tuned: no {kind} function, and the pools lack {key!r}')
+        got = fns[kind](df, ground)
+        if pools is not None: pools[key] = got
+        return got
+    sampled = sample_fn is not None or any(k.startswith('samples/') for k in pools or {})
+    mbr = bool(dec.get('samples')) and sampled and max(dec.get('mbr', [0.0])) > 0
+    utility = lambda split, df, cands, ground: mbr_utility(cands, out('samples', split, df, ground)) if mbr else None
+    if not choose:
+        if pools is None: raise LlmrecError('decode_tuned: choose=False keeps the outputs for a later choice: give it pools')
+        for split, df in (('valid', valid), ('test', test)):
+            for ground in dec['ground']:
+                for kind in ('greedy', 'beams', *(['samples'] if mbr else [])): out(kind, split, df, ground)
+        return Decoded(None, out('greedy', 'test', test, False), pd.DataFrame())
     for ground in dec['ground']:  # grounded decoding: words naming a feature the item lacks are masked
-        vc, vlp = beam_fn(valid, ground)
-        t = decoding_table(greedy_fn(valid, ground), vc, vlp, valid, rd, uf, dec, utility(valid, vc, ground))
+        vc, vlp = out('beams', 'valid', valid, ground)
+        t = decoding_table(out('greedy', 'valid', valid, ground), vc, vlp, valid, rd, uf, dec, utility('valid', valid, vc, ground))
         t.insert(1, 'ground', bool(ground)); tables.append(t)
     table = pd.concat(tables, ignore_index=True)
     best = choose_decoding(table, dec['min_grounding'])
     table['chosen'] = np.arange(len(table)) == best
-    b, greedy = table.iloc[best], greedy_fn(test, False)
-    if b.decoding == 'greedy': return Decoded(greedy_fn(test, True), greedy, table) if b.ground else Decoded(greedy, None, table)
-    tc, tlp = beam_fn(test, bool(b.ground))
-    U = utility(test, tc, bool(b.ground)) if b.mbr else None
+    b, greedy = table.iloc[best], out('greedy', 'test', test, False)
+    if pools is not None and any(f is not None for f in fns.values()):  # what any other choice would decode, kept too
+        for ground in dec['ground']:
+            for kind in ('greedy', 'beams', *(['samples'] if mbr else [])):
+                if fns[kind] is not None: out(kind, 'test', test, ground)
+    if b.decoding == 'greedy':
+        return Decoded(out('greedy', 'test', test, True), greedy, table) if b.ground else Decoded(greedy, None, table)
+    tc, tlp = out('beams', 'test', test, bool(b.ground))
+    U = utility('test', test, tc, bool(b.ground)) if b.mbr else None
     return Decoded(rerank(tc, tlp, test.user_idx.to_numpy(), test.item_idx.to_numpy(), rd, uf, b.true, b.false, b.user,
                           b.mbr, U), greedy, table)
+
+def save_pools(pools:dict, path): # a `.json.gz` file
+    "Write `decode_tuned`'s pools (candidates, their log-probabilities, samples, greedy reasons) as gzipped JSON."
+    import gzip, json
+    enc = lambda v: [v[0], np.asarray(v[1]).tolist()] if isinstance(v, tuple) else v  # beams: (candidates, log-probabilities)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, 'wt') as f: json.dump({k: enc(v) for k, v in pools.items()}, f)
+
+def load_pools(path) -> dict:
+    "The pools `save_pools` wrote, as `decode_tuned` reads them."
+    import gzip, json
+    with gzip.open(path, 'rt') as f: raw = json.load(f)
+    return {k: (v[0], np.array(v[1], dtype=np.float64)) if k.startswith('beams/') else v for k, v in raw.items()}
 
 # %% ../nbs/30_generate.ipynb #a6a83be2
 def item_prefix(rd:ReasonData, vocab:Vocab, items, item_tokens:int,
@@ -905,9 +950,13 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
                      vectors_dir=None, ckpt_dir=None, align_dir=None, data_dir=None,
                      run:dict|None=None, # the `run` section (default: one `accelerator` device)
+                     pools:dict|None=None, # given: each learned model's decoder outputs kept under its name (`decode_tuned`)
+                     choose:bool=True, # False (with `pools`): learned models only decode; their choice is made later from
+                                       # the pools, so only their `<model>-greedy` reasons are returned
                      ) -> tuple[dict, pd.DataFrame, dict]|None:
     "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings (None off rank 0)."
     run = run or {**_CPU_RUN, 'accelerator': accelerator}
+    pool = lambda name: None if pools is None else pools.setdefault(name, {})
     test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
     users, items = test.user_idx.to_numpy(), test.item_idx.to_numpy()
     reasons, timing = {}, {}
@@ -919,7 +968,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
         elif name == 'retrieval': reasons[name] = retrieval_reasons(rd, users, items, hp['max_words'])
         elif name in ('llmrec', 'llmrec-noprompt') and hp['backbone'] != 'scratch':
             from llmrec.lm import lm_reasons
-            out = lm_reasons(name, rd, test, hp, *vectors, seed=seed, run=run)
+            out = lm_reasons(name, rd, test, hp, *vectors, seed=seed, run=run, pools=pool(name), choose=choose)
             if out is None: continue  # under DDP every rank trains; rank 0 alone decodes
             d, timing[name] = out
             print(f"generate {data.name} {name} ({hp['backbone']}) seed {seed}: {timing[name]['epochs']} epochs (best "
@@ -942,12 +991,12 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
                                                                         dec['no_repeat_ngram'], bs, hp['progress_bar'], ground),
                              rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None,
                              lambda df, ground: g.samples(rd, df.user_idx, df.item_idx, dec['samples'], dec['temperature'],
-                                                          bs, hp['progress_bar'], ground, seed))
+                                                          bs, hp['progress_bar'], ground, seed), pool(name), choose)
             print(f"generate {data.name} {name} seed {seed}: {g.epochs} epochs (best {g.best_epoch}, val loss "
                   f"{g.best_val_loss:.3f}), {g.train_s:.1f} s training, {timing[name]['generate_s']:.1f} s generating",
                   file=sys.stderr)
         if name in LEARNED:
-            reasons[name] = d.reasons
+            if d.reasons is not None: reasons[name] = d.reasons  # None: the choice is left to a later call (choose=False)
             if d.greedy is not None: reasons[f'{name}-greedy'] = d.greedy  # the ablation: what the chosen decoding adds
             if len(d.table):
                 timing[name]['tuning'] = d.table

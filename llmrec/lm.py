@@ -386,7 +386,10 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
 def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the same LM, no soft prompts)
                rd:ReasonData, test:pd.DataFrame, hp:dict, # the resolved `generate` section
                user_vectors:torch.Tensor|None, item_vectors:torch.Tensor|None,
-               seed:int=0, run:dict|None=None) -> tuple[Decoded, dict]|None:
+               seed:int=0, run:dict|None=None,
+               pools:dict|None=None, # given: the decoder outputs are kept there (`decode_tuned`)
+               choose:bool=True, # False: decode only, into `pools`; the choice is made later from them (`decode_tuned`)
+               ) -> tuple[Decoded, dict]|None:
     "Fine-tune the LM for reasons and write one for each test record, decoded as chosen on validation; and a timing record (None off rank 0)."
     model, tok, info = fit_reason_lm(name, rd, hp, user_vectors, item_vectors, seed, run)
     if not is_rank_zero(): return None  # under DDP every rank trains; rank 0 alone decodes
@@ -409,7 +412,7 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     sample_fn = lambda df, ground: lm_samples(model, tok, records(df), W, dec['samples'], dec['temperature'], batch_size=bs,
                                               progress=hp['progress_bar'], ban=ban if ground else None, seed=seed)
     return decode_tuned(greedy_fn, beam_fn, rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp.get('max_test') else None,
-                        sample_fn), info
+                        sample_fn, pools, choose), info
 
 # %% ../nbs/35_lm.ipynb #f3aaef8e
 def item_names(items:pd.DataFrame) -> list[str]:

@@ -52,6 +52,14 @@ Import:
 (--replace: the runs in --src replace every committed run of their models; a genret seed that repeats a committed one
 must repeat its metrics, and then only its timing rows are added).
 
+Fourteenth session (results/device-runs/reasons-pools/): the twelve runs again (the greedy reasons of every one
+reproduced the thirteenth session's to the last character), with --pools: they only decode, and keep every output a
+decoding choice could need; `redecode` then made the choice on this CPU with params.yaml's widened grids (MBR weight up
+to 64, true-mention weight up to 4). With the thirteenth session's grids, `redecode` reproduced its twelve chosen reason
+files and validation tables exactly. gpu_generate.sh K1, F2, K5, K6 (see there); here:
+    python scripts/gpu_generate.py redecode --src .gpu/pools/K5 .gpu/pools/K6 --out results/device-runs/reasons-pools/redecoded
+    python scripts/gpu_generate.py import --src results/device-runs/reasons-pools/redecoded/K5 results/device-runs/reasons-pools/redecoded/K6
+
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
 genret, timing rows).
 
@@ -110,29 +118,72 @@ def choose(a):
     print(best.get('set', ''))
 
 
+def write_run(out:Path, seed:int, m:str, texts:dict, test, table=None):
+    "One learned model's run as `import` reads it: its reasons (and `<model>-greedy`), gzipped, and its decoding table."
+    from llmrec.generate import detokenize
+    if table is not None and len(table): table.assign(model=m, seed=seed).to_csv(out / f'tuning-seed{seed}-{m}.csv.gz', index=False)
+    for name, rs in texts.items():  # the model, and `<model>-greedy` where another decoding was chosen
+        pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
+                      'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
+                      'feature': test.feature.to_numpy()}).to_csv(out / f'reasons-seed{seed}-{name}.csv.gz', index=False)
+
+
 def reasons(a):
     from llmrec.config import load_params
     from llmrec.data import load_recdata
-    from llmrec.generate import detokenize, generate_reasons, reason_data
+    from llmrec.generate import generate_reasons, reason_data, save_pools
     params = load_params(a.params, profile='paper', sections=['generate', 'interact', 'align', 'encode'])
     hp = {**with_sets(params['generate'], a.set), 'models': a.models or LEARNED_PAPER}
     data = load_recdata(f'data/{DS}')
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
-    Path(a.out).mkdir(parents=True, exist_ok=True)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for m in hp['models']:  # one model at a time, written as soon as it is done (a call that runs out of time keeps them)
+        pools = {} if a.pools else None
         got = generate_reasons(data, rd, {**hp, 'models': [m]}, a.seed, 'gpu' if a.gpu else 'cpu',
                                align_dir=Path(a.align), data_dir=Path(f'data/{DS}'),
-                               run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'})
+                               run={**params['run'], 'accelerator': 'gpu' if a.gpu else 'cpu'}, pools=pools,
+                               choose=not a.pools)  # --pools: decode only; `redecode` makes the choice here
         if got is None: continue  # under DDP (run.devices > 1) a rank other than 0: it trained, rank 0 writes
         texts, test, timing = got
-        if 'tuning' in timing.get(m, {}):  # the validation table of the decoding choice (seventh session on)
-            timing[m].pop('tuning').assign(model=m, seed=a.seed).to_csv(Path(a.out) / f'tuning-seed{a.seed}-{m}.csv', index=False)
-        for name, rs in texts.items():  # the model, and `<model>-greedy` where another decoding was chosen
-            pd.DataFrame({'model': name, 'seed': a.seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
-                          'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
-                          'feature': test.feature.to_numpy()}).to_csv(Path(a.out) / f'reasons-seed{a.seed}-{name}.csv', index=False)
-        (Path(a.out) / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
-        if a.set: (Path(a.out) / f'set-seed{a.seed}-{m}.txt').write_text(' '.join(a.set) + '\n')  # what differed from --params
+        write_run(out, a.seed, m, texts, test, timing.get(m, {}).pop('tuning', None))  # the table: seventh session on
+        if pools and pools.get(m): save_pools(pools[m], out / f'pools-seed{a.seed}-{m}.json.gz')  # `redecode` reads them
+        (out / f'timing-seed{a.seed}-{m}.json').write_text(json.dumps(timing, indent=1))
+        if a.set: (out / f'set-seed{a.seed}-{m}.txt').write_text(' '.join(a.set) + '\n')  # what differed from --params
+
+
+def redecode(a):
+    """The decoding choice of every pooled run in --src made again here, without the models (CPU): `decode_tuned` on the
+    kept outputs, with --params' `decoding` grids. Each --src folder's runs go to --out/<its name>, as `import` reads them
+    (timings and device label copied); where the folder also holds the device's own reasons, says whether they agree."""
+    import shutil
+    from llmrec.config import load_params
+    from llmrec.data import load_recdata
+    from llmrec.generate import decode_tuned, load_pools, reason_data
+    hp = load_params(a.params, profile='paper', sections=['generate'])['generate']
+    data = load_recdata(f'data/{DS}')
+    rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
+    test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
+    valid = rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None
+    for s in map(Path, a.src):
+        files = sorted(s.glob('pools-seed*-*.json.gz'))
+        if not files: raise SystemExit(f'redecode: no pools-seed*-*.json.gz in {s}')
+        out = Path(a.out) / s.name; out.mkdir(parents=True, exist_ok=True)
+        if (s / 'gpu.txt').exists(): shutil.copy(s / 'gpu.txt', out / 'gpu.txt')
+        for f in files:
+            seed, m = f.name.removeprefix('pools-seed').removesuffix('.json.gz').split('-', 1)
+            d = decode_tuned(None, None, rd, test, hp['decoding'], valid, None, load_pools(f))
+            write_run(out, int(seed), m, {m: d.reasons, **({f'{m}-greedy': d.greedy} if d.greedy is not None else {})}, test, d.table)
+            shutil.copy(s / f'timing-seed{seed}-{m}.json', out / f'timing-seed{seed}-{m}.json')
+            c = d.table[d.table.chosen].iloc[0]
+            same = ''  # the reasons the device wrote itself (its greedy ones; its chosen ones where it chose), against these
+            for name in (m, f'{m}-greedy'):
+                dev = next((p for p in (s / f'reasons-seed{seed}-{name}.csv.gz', s / f'reasons-seed{seed}-{name}.csv') if p.exists()), None)
+                if dev is not None:
+                    mine = pd.read_csv(out / f'reasons-seed{seed}-{name}.csv.gz', keep_default_na=False).reason
+                    same += f", the device's {name}: {'the same' if mine.equals(pd.read_csv(dev, keep_default_na=False).reason) else 'DIFFERENT'}"
+            print(f"redecode {m} seed {seed}: {c.decoding}{', grounded' if c.ground else ''} (true {c.true:g}, false {c.false:g}, "
+                  f"user {c.user:g}, mbr {c.mbr:g}): validation ROUGE-L {c['ROUGE-L']:.2f}, FMR {c.FMR:.3f}, grounding "
+                  f"{c.grounding_precision:.3f}{same}", file=sys.stderr)
 
 
 def tune(a):
@@ -291,7 +342,11 @@ if __name__ == '__main__':
     s.add_argument('--out', required=True); s.add_argument('--models', nargs='+'); s.add_argument('--params', default='params.yaml')
     s.add_argument('--cpu', dest='gpu', action='store_false', help='a CPU check of the script (tiny settings)')
     s.add_argument('--set', nargs='*', default=[], help='generate keys to override, key=value (YAML values)')
+    s.add_argument('--pools', action='store_true', help="decode only, and keep each model's decoder outputs (pools-seed<S>-<model>.json.gz): `redecode` chooses")
     s.set_defaults(fn=reasons)
+    s = sub.add_parser('redecode', help="make the pooled runs' decoding choice again here, with --params' grids")
+    s.add_argument('--src', required=True, nargs='+'); s.add_argument('--out', required=True)
+    s.add_argument('--params', default='params.yaml'); s.set_defaults(fn=redecode)
     s = sub.add_parser('choose', help="print the --set of a model's lowest validation loss among tune runs")
     s.add_argument('--src', required=True, nargs='+'); s.add_argument('--model', required=True); s.set_defaults(fn=choose)
     s = sub.add_parser('tune', help='train one configuration (no decoding): its validation loss and costs')

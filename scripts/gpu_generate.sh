@@ -46,6 +46,15 @@
 #   [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]. What came back (csv files gzipped):
 #   results/device-runs/reasons-mbr/{K3,K4}; import (every learned model rerun, so no --replace):
 #   python scripts/gpu_generate.py import --src results/device-runs/reasons-mbr/K3 results/device-runs/reasons-mbr/K4
+# Fourteenth session (nvidia-h200): the same twelve runs decoding only, their outputs kept (--pools), and the choice made
+#   here on the widened grids of params.yaml. K1 (32 s), F2 [.gpu/s2] (part 2 alone: rouge-score is not needed on the
+#   device now), K5 llmrec:0 llmrec:1 llmrec:2 peter:0 peter:1 peter:2 (478 s) [.gpu/s3 .gpu/gguf_site
+#   .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments], K6 llmrec-noprompt:0 llmrec-noprompt:1
+#   llmrec-noprompt:2 llmrec-scratch:0 llmrec-scratch:1 llmrec-scratch:2 (496 s) [.gpu/vec/amazon-musical-instruments
+#   data/amazon-musical-instruments]. Here: each call's K5.tgz/K6.tgz and its K5-pools-<model>.tar unpacked into .gpu/pools/K5
+#   and .gpu/pools/K6 (34 MB of pools in all, kept out of git; the rest is results/device-runs/reasons-pools/K5, K6), then
+#   python scripts/gpu_generate.py redecode --src .gpu/pools/K5 .gpu/pools/K6 --out results/device-runs/reasons-pools/redecoded
+#   python scripts/gpu_generate.py import --src results/device-runs/reasons-pools/redecoded/K5 results/device-runs/reasons-pools/redecoded/K6
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
@@ -79,7 +88,7 @@ shared_out() {  # OUTC=$1, fresh; its device label says that $2 runs shared the 
 reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log, [$6 generate overrides key=value ...]: gpu_generate.py
                  # reasons on the MI served model, into $OUTC
   local -a sets; read -ra sets <<< "${6:-}"  # split on spaces, never globbed (values such as [llmrec])
-  OMP_NUM_THREADS=$2 timeout "$1" python3 scripts/gpu_generate.py reasons --seed "$4" --models "$3" \
+  OMP_NUM_THREADS=$2 timeout "$1" python3 scripts/gpu_generate.py reasons --seed "$4" --models "$3" ${POOLS:-} \
     --align "$W/align/amazon-musical-instruments" --out "$OUTC" --params "$P" --set "${sets[@]}" > "$5" 2>&1
 }
 side_by_side() {  # $1 name of the .tgz, $2 timeout (s), $3 'chosen' (each model's G2 choice, $W/chosen-<model>.txt, as
@@ -88,7 +97,13 @@ side_by_side() {  # $1 name of the .tgz, $2 timeout (s), $3 'chosen' (each model
   shared_out "$HOME/${tgz,,}" $#
   for ms in "$@"; do m=${ms%:*}
     reasons_run "$lim" 2 "$m" "${ms#*:}" "$OUTC/r-$m-${ms#*:}.log" "$([ -n "$how" ] && cat "$W/chosen-$m.txt")" & done; wait
-  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log; tar czf "$OUT/$tgz.tgz" -C "$OUTC" .
+  grep -h "epochs (best\|decoding chosen\|Error" "$OUTC"/*.log
+  if [ -n "${POOLS:-}" ]; then  # the pools (gzipped already, ~2.5 MB a run) one tar per model: a file back is at most 16 MiB
+    for m in $(printf '%s\n' "$@" | sed 's/:.*//' | sort -u); do
+      (cd "$OUTC" && ls pools-seed*-"$m".json.gz > /dev/null 2>&1 && tar cf "$OUT/$tgz-pools-$m.tar" pools-seed*-"$m".json.gz && rm pools-seed*-"$m".json.gz)
+    done
+  fi
+  tar czf "$OUT/$tgz.tgz" -C "$OUTC" .
 }
 timed_reasons() {  # $1 model, $2 seed, $3 timeout: one run alone on the GPU, its wall seconds added to timing.txt
   local t0; t0=$(date +%s)
@@ -302,5 +317,11 @@ K3|K4)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.y
   [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
   tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@"
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4 [model:seed ...]"; exit 2;;
+K5|K6)  # fourteenth session (after K1, E2): as K3/K4 with --pools: each run also returns its decoder outputs (valid and
+        # test, both ground settings: beams, log-probabilities, samples, greedy), so `gpu_generate.py redecode` makes the
+        # decoding choice again on this CPU with any grid. Carry as K3 (K5) and K4 (K6)
+  [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
+  tag=$1; shift; convert; POOLS=--pools side_by_side "$tag" 545 "" "$@"
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6 [model:seed ...]"; exit 2;;
 esac

@@ -172,3 +172,25 @@ def test_keyword_holdout_and_user_hints_leave_the_pair_out():
     assert 'You often mention: ' in reason_prompt(rd, j, u, 3) and 'You often' not in reason_prompt(rd, j, u, 0)
     assert 'knob' not in reason_prompt(rd, i, u, 0, holdout=True).split('\n')[0] and 'knob' in reason_prompt(rd, i, u)
     assert reason_prompt(rd, i) == f"Item: {' '.join(rd.item_keywords[i])}\nReason:"
+
+
+def test_pooled_decoding_then_choosing_equals_choosing_at_once(toy, tmp_path):
+    """A run that only decodes into pools (choose=False; the paper's GPU runs), saved and chosen later without the model
+    (`redecode`), gives the reasons, greedy reasons and validation table of a run that chooses at once."""
+    from llmrec.generate import decode_tuned, generate_reasons, load_pools, save_pools
+    rd = reason_data(toy)
+    hp = resolve_params({'generate': {'models': ['peter'], 'dim': 16, 'heads': 2, 'layers': 1, 'max_epochs': 2, 'batch_size': 64,
+                                      'decoding': {'beams': 3, 'samples': 4, 'mbr': [0.0, 1.0], 'true': [0.0, 1.0],
+                                                   'user': [0.0], 'false': [0.0]}}})['generate']
+    direct, test, timing = generate_reasons(toy, rd, hp, seed=0)
+    pools = {}
+    only, _, _ = generate_reasons(toy, rd, hp, seed=0, pools=pools, choose=False)
+    assert set(only) == {'peter-greedy'}  # no choice was made: only the plain greedy reasons
+    save_pools(pools['peter'], tmp_path / 'p.json.gz')
+    d = decode_tuned(None, None, rd, test, hp['decoding'], None, None, load_pools(tmp_path / 'p.json.gz'))
+    assert d.reasons == direct['peter']
+    assert (d.greedy if d.greedy is not None else d.reasons) == only['peter-greedy']  # greedy chosen: no -greedy row
+    assert d.table.drop(columns='chosen').equals(timing['peter']['tuning'].drop(columns='chosen'))
+    assert d.table.chosen.equals(timing['peter']['tuning'].chosen)
+    with pytest.raises(LlmrecError, match='settings'):  # outputs made with 3 beams are stale for 4
+        decode_tuned(None, None, rd, test, {**hp['decoding'], 'beams': 4}, None, None, load_pools(tmp_path / 'p.json.gz'))
