@@ -38,6 +38,7 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     params['base']['datasets'] = list(datasets)
     params.setdefault('baselines', {}).update(max_epochs_cap=1, models=['pop', 'bpr', 'sasrec'])
+    params['baselines'].setdefault('demo', {})['max_epochs_cap'] = 1  # the profile's own cap (20) would override the top level's
     params['base']['text_datasets'] = [d for d in datasets if d != 'amazon-beauty-p5']
     params.setdefault('encode', {})['encoders'] = ['minilm']  # SmolLM2 costs minutes on CPU; 10_encode tests it
     params.setdefault('align', {}).update(max_epochs_cap=1, models=['llmrec', 'llmrec-noalign'])
