@@ -32,7 +32,7 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'greedy_decode', 'beam_decode', 'sample_decode', 'user_features', 'mention_counts', 'lcs_f1', 'mbr_utility',
            'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'save_pools', 'load_pools',
            'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator',
-           'fit_generator', 'generate_reasons', 'run_generate', 'examples']
+           'fit_generator', 'generate_reasons', 'reason_texts', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -707,11 +707,14 @@ def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy re
     sampled = sample_fn is not None or any(k.startswith('samples/') for k in pools or {})
     mbr = bool(dec.get('samples')) and sampled and max(dec.get('mbr', [0.0])) > 0
     utility = lambda split, df, cands, ground: mbr_utility(cands, out('samples', split, df, ground)) if mbr else None
+    def keep_all(splits):  # every output any choice could read, decoded where a function is given
+        for split, df in splits:
+            for ground in dec['ground']:
+                for kind in ('greedy', 'beams', *(['samples'] if mbr else [])):
+                    if fns[kind] is not None: out(kind, split, df, ground)
     if not choose:
         if pools is None: raise LlmrecError('decode_tuned: choose=False keeps the outputs for a later choice: give it pools')
-        for split, df in (('valid', valid), ('test', test)):
-            for ground in dec['ground']:
-                for kind in ('greedy', 'beams', *(['samples'] if mbr else [])): out(kind, split, df, ground)
+        keep_all((('valid', valid), ('test', test)))
         return Decoded(None, out('greedy', 'test', test, False), pd.DataFrame())
     for ground in dec['ground']:  # grounded decoding: words naming a feature the item lacks are masked
         vc, vlp = out('beams', 'valid', valid, ground)
@@ -721,10 +724,7 @@ def decode_tuned(greedy_fn, # (records DataFrame, ground) -> tokenized greedy re
     best = choose_decoding(table, dec['min_grounding'])
     table['chosen'] = np.arange(len(table)) == best
     b, greedy = table.iloc[best], out('greedy', 'test', test, False)
-    if pools is not None and any(f is not None for f in fns.values()):  # what any other choice would decode, kept too
-        for ground in dec['ground']:
-            for kind in ('greedy', 'beams', *(['samples'] if mbr else [])):
-                if fns[kind] is not None: out(kind, 'test', test, ground)
+    if pools is not None: keep_all((('test', test),))  # what any other choice would decode, kept too
     if b.decoding == 'greedy':
         return Decoded(out('greedy', 'test', test, True), greedy, table) if b.ground else Decoded(greedy, None, table)
     tc, tlp = out('beams', 'test', test, bool(b.ground))
@@ -1008,6 +1008,12 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
         timing.setdefault(name, {})['total_s'] = time.perf_counter() - t0
     return (reasons, test, timing) if is_rank_zero() else None
 
+def reason_texts(name:str, seed:int, test:pd.DataFrame, reasons:list[list[str]]) -> pd.DataFrame:
+    "One model's reasons for the test records as the `reasons_out` rows: model, seed, user, item, reason, reference, feature."
+    return pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
+                         'reason': [detokenize(r) for r in reasons], 'reference': test.sentence.to_numpy(),
+                         'feature': test.feature.to_numpy()})
+
 def run_generate(data_dir, # prepared dataset folder with explanations.parquet (amazon-musical-instruments)
                  out_csv, # reason metrics, tidy rows `dataset,model,profile,seed,metric,value`
                  params:dict, # `load_params()` output: sections `generate` and `run` (profile resolved)
@@ -1035,9 +1041,7 @@ def run_generate(data_dir, # prepared dataset folder with explanations.parquet (
                     print(f'generate {data.name} {name} seed {seed}: {metric} undefined (no row written)', file=sys.stderr)
                     continue
                 rows.append((data.name, name, profile, seed, metric, value))
-            texts.append(pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(),
-                                       'item_idx': test.item_idx.to_numpy(), 'reason': [detokenize(r) for r in rs],
-                                       'reference': test.sentence.to_numpy(), 'feature': test.feature.to_numpy()}))
+            texts.append(reason_texts(name, seed, test, rs))
             device = device_name(run['accelerator'])
             for metric, value in timing.get(name, {}).items():
                 bench.append((f'generate-{data.name}', name, profile, device, metric, value))

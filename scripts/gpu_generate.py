@@ -120,12 +120,10 @@ def choose(a):
 
 def write_run(out:Path, seed:int, m:str, texts:dict, test, table=None):
     "One learned model's run as `import` reads it: its reasons (and `<model>-greedy`), gzipped, and its decoding table."
-    from llmrec.generate import detokenize
+    from llmrec.generate import reason_texts
     if table is not None and len(table): table.assign(model=m, seed=seed).to_csv(out / f'tuning-seed{seed}-{m}.csv.gz', index=False)
     for name, rs in texts.items():  # the model, and `<model>-greedy` where another decoding was chosen
-        pd.DataFrame({'model': name, 'seed': seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
-                      'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
-                      'feature': test.feature.to_numpy()}).to_csv(out / f'reasons-seed{seed}-{name}.csv.gz', index=False)
+        reason_texts(name, seed, test, rs).to_csv(out / f'reasons-seed{seed}-{name}.csv.gz', index=False)
 
 
 def reasons(a):
@@ -245,7 +243,7 @@ def import_(a):
     from llmrec.baselines import BENCH_COLUMNS
     from llmrec.config import load_params, write_csv
     from llmrec.data import load_recdata
-    from llmrec.generate import reason_data, reason_metrics, retrieval_reasons, template_reasons, tokenize, detokenize
+    from llmrec.generate import reason_data, reason_metrics, reason_texts, retrieval_reasons, template_reasons, tokenize
     srcs = [Path(s) for s in a.src]
     params = load_params(profile='paper', sections=['generate'])
     hp = params['generate']
@@ -296,9 +294,7 @@ def import_(a):
                       ('retrieval', retrieval_reasons(rd, test.user_idx.to_numpy(), test.item_idx.to_numpy(), hp['max_words']))):
             for metric, value in reason_metrics(rs, test, rd).items():
                 if value == value: rows.append((DS, m, 'paper', seed, metric, value))
-            texts.append(pd.DataFrame({'model': m, 'seed': seed, 'user_idx': test.user_idx.to_numpy(), 'item_idx': test.item_idx.to_numpy(),
-                                       'reason': [detokenize(r) for r in rs], 'reference': test.sentence.to_numpy(),
-                                       'feature': test.feature.to_numpy()}))
+            texts.append(reason_texts(m, seed, test, rs))
     out = pd.DataFrame(rows, columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
     write_csv(out, f'results/reasons-runs/paper/{DS}/reasons.csv')
     if tuning:  # the validation tables of the decoding choices (small: one row per setting, model and seed)
