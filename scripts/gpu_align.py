@@ -17,12 +17,15 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS
 COST = {'microlens-50k': 0, 'amazon-scientific': 1, 'ml-100k': 2, 'ibm-articles': 3}  # biggest first
 
 
-def load_params(profile='paper'):
+def load_params(profile='paper', accelerator=None):
+    "params.yaml merged with scripts/params_align.yaml for `profile`; `accelerator` 'cpu' runs the profile on this CPU."
     import yaml
     from llmrec.config import resolve_params
     raw = yaml.safe_load(open('params.yaml')) or {}
     raw.update(yaml.safe_load(open('scripts/params_align.yaml')))
-    return resolve_params(raw, profile)
+    p = resolve_params(raw, profile)
+    if accelerator == 'cpu': p['run'].update(accelerator='cpu', precision='32-true', num_workers=0)
+    return p
 
 
 def cmd_peak(a):
@@ -37,7 +40,7 @@ def cmd_peak(a):
 def cmd_encode(a):
     import pandas as pd
     from llmrec.encode import bench_encode, encode, matmul_peak_tflops
-    p = load_params(a.profile)
+    p = load_params(a.profile, a.accelerator)
     p['encode']['encoders'] = a.encoders
     root, out = Path(a.root), Path(a.out)
     for ds in a.datasets:
@@ -62,8 +65,8 @@ def _job(job):
     torch.set_num_threads(1)  # many workers share the machine's cores
     from llmrec.align import align_run, save_run
     from llmrec.data import load_recdata
-    ds, name, seed, hp, test, root, profile = job
-    p = load_params(profile)
+    ds, name, seed, hp, test, root, profile, accelerator = job
+    p = load_params(profile, accelerator)
     data = load_recdata(f'data/{ds}')
     t = time.time()
     r = align_run(name, data, p['align'], p['run'], Path(root) / f'models/{profile}/{ds}/encode', seed, hp, test)
@@ -72,13 +75,14 @@ def _job(job):
     return ds, r, rows, time.time() - t
 
 
-def _pool(jobs, workers):
+def _pool(jobs, workers, show=()):
     import multiprocessing as mp
     results = []
     with mp.get_context('spawn').Pool(min(workers, len(jobs))) as pool:
         for ds, r, rows, secs in pool.imap_unordered(_job, jobs):
             print(f'{ds} {r.model} seed {r.seed}: valid {r.valid.get("NDCG@10", float("nan")):.4f} '
-                  f'test {r.test.get("NDCG@10", float("nan")):.4f} epochs {r.epochs} best {r.best_epoch} {secs:.0f} s', flush=True)
+                  f'test {r.test.get("NDCG@10", float("nan")):.4f} epochs {r.epochs} best {r.best_epoch} {secs:.0f} s'
+                  + (f' {json.dumps({k: r.hparams.get(k) for k in show})}' if show else ''), flush=True)
             results.append((ds, r, rows))
     return results
 
@@ -87,7 +91,7 @@ def cmd_train(a):
     import pandas as pd
     from llmrec.align import align_hparams, bench_rows
     from llmrec.config import write_csv, write_json
-    p, prof = load_params(a.profile), a.profile
+    p, prof = load_params(a.profile, a.accelerator), a.profile
     root, out = Path(a.root), Path(a.out); out.mkdir(parents=True, exist_ok=True)
     datasets = sorted(a.datasets, key=lambda d: COST.get(d, 9))
     hp = {ds: align_hparams(p['align'], ds) for ds in datasets}
@@ -97,15 +101,16 @@ def cmd_train(a):
     grid = {ds: grid.get(ds, grid.get('*', [])) for ds in datasets}
     tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1]
     seeds = p['run']['seeds']
-    final = lambda dss: [(ds, m, s, hp[ds], True, str(root), prof) for ds in dss for m in a.models for s in seeds]
+    final = lambda dss: [(ds, m, s, hp[ds], True, str(root), prof, a.accelerator) for ds in dss for m in a.models for s in seeds]
     # wave 1: the validation grid (seed 0, full model, test never scored) and the final runs of untuned datasets
-    jobs = [(ds, 'llmrec', 0, {**hp[ds], **pt}, False, str(root), prof) for ds in tuned_ds for pt in grid[ds]]
-    wave1 = _pool(jobs + final([ds for ds in datasets if ds not in tuned_ds]), a.workers)
+    jobs = [(ds, 'llmrec', 0, {**hp[ds], **pt}, False, str(root), prof, a.accelerator) for ds in tuned_ds for pt in grid[ds]]
+    keys = sorted({k for ds in tuned_ds for pt in grid[ds] for k in pt})  # the grid's axes, printed with each run
+    wave1 = _pool(jobs + final([ds for ds in datasets if ds not in tuned_ds]), a.workers, keys)
     tuned = [(ds, r, rows) for ds, r, rows in wave1 if rows is None]
     done = [(ds, r, rows) for ds, r, rows in wave1 if rows is not None]
     if tuned:
-        keys = sorted({k for ds in tuned_ds for pt in grid[ds] for k in pt})
-        table = pd.DataFrame([{'dataset': ds, **{k: r.hparams.get(k) for k in keys}, 'val_HR@10': r.valid['HR@10'],
+        # a grid axis the run also reports a fitted value of (the learned temperature) is written as init_<key>
+        table = pd.DataFrame([{'dataset': ds, **{('init_' * (k in r.extras)) + k: r.hparams.get(k) for k in keys}, 'val_HR@10': r.valid['HR@10'],
                                'val_NDCG@10': r.valid['NDCG@10'], 'best_epoch': r.best_epoch, 'epochs': r.epochs,
                                's_per_epoch': r.s_per_epoch, **r.extras} for ds, r, _ in tuned])
         table = table.sort_values(['dataset', 'val_NDCG@10'], ascending=[True, False])
@@ -132,6 +137,7 @@ def main():
     for name in ('peak', 'encode', 'train'):
         s = sub.add_parser(name); s.add_argument('--out', default=os.environ.get('OUT', '/tmp/out'))
         s.add_argument('--root', default='.'); s.add_argument('--profile', default='paper')
+        s.add_argument('--accelerator', default=None, choices=['cpu'], help="'cpu': the profile's runs on this CPU (fp32)")
         if name != 'peak': s.add_argument('--datasets', nargs='+', default=list(COST))
     s = sub.choices['encode']; s.add_argument('--encoders', nargs='+', default=['minilm'])
     s.add_argument('--bench', default=None); s.add_argument('--bench-texts', type=int, default=50000)

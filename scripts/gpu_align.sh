@@ -125,5 +125,17 @@ F8)  # thirteenth session: llmrec-smollm2 on Scientific and IBM again with the c
   tar czf "$OUT/align-smollm2r6.tgz" results/runs/paper/*/align-smollm2r6* results/bench-runs/paper/*/align-smollm2r6* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r6.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8"; exit 2;;
+F9)  # fifteenth session: llmrec-smollm2 on IBM articles at the temperature scripts/gpu_tune.sh TA/TB chose for llmrec
+     # there (0.3; Scientific and MicroLens kept 0.07). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles]
+  smollm2_run ibm-articles smollm2r7 3 results/device-runs/round6/TB/hparams-grid8b.json
+  tar czf "$OUT/align-smollm2r7.tgz" results/runs/paper/*/align-smollm2r7* results/bench-runs/paper/*/align-smollm2r7* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r7.json
+  ;;
+F10) # fifteenth session: llmrec-smollm2 on Amazon Scientific at the batch size scripts/gpu_tune.sh TC chose for llmrec
+     # there (512). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific]
+  smollm2_run amazon-scientific smollm2r8 3 results/device-runs/round6/TC/hparams-grid9.json
+  tar czf "$OUT/align-smollm2r8.tgz" results/runs/paper/*/align-smollm2r8* results/bench-runs/paper/*/align-smollm2r8* \
+    models/paper/*/align/llmrec-smollm2* hparams-smollm2r8.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10"; exit 2;;
 esac

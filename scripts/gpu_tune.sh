@@ -78,6 +78,28 @@
 #   python scripts/merge_gpu_results.py results/device-runs/round5/R/align-r13.tgz
 #   python scripts/merge_gpu_results.py results/device-runs/round5/F8/align-smollm2r6.tgz
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
+# Fifteenth session (nvidia-h200), two more llmrec rounds, validation only (seed 0), finals where the choice changed:
+#   TA [data/amazon-scientific data/ibm-articles .gpu/site]  DSS="amazon-scientific ibm-articles" bash scripts/gpu_tune.sh TA  (150 s)
+#   TA [data/microlens-50k .gpu/site]  DSS=microlens-50k bash scripts/gpu_tune.sh TA   (232 s)
+#   TB [data/amazon-scientific data/ibm-articles .gpu/site]  bash scripts/gpu_tune.sh TB   (121 s; IBM's finals at 0.3)
+#   P1, P2, F9 of scripts/gpu_align.sh (llmrec-smollm2 on IBM at 0.3; 84 s)
+#   TC [data/amazon-scientific .gpu/site]  bash scripts/gpu_tune.sh TC   (163 s; Scientific's finals at batch 512)
+#   P1, P2, F10 of scripts/gpu_align.sh (llmrec-smollm2 on Scientific at batch 512; 121 s)
+#   I  [data/amazon-scientific .gpu/site]  bash scripts/gpu_tune.sh I   (129 s; the served model changed)
+# What came back: results/device-runs/round6/{TA-sci-ibm,TA-microlens,TB,F9,TC,F10,I}. TA's and TB's tuning CSVs came back
+# with the learned temperature in the column of the starting one (gpu_align.py now writes a grid axis the run also
+# reports as init_<key>); the starting value of each row was added from the same call's log, where every run prints it.
+# Imports, here:
+#   python scripts/append_align_tuning.py --tuning <TA-sci-ibm and TB's rows, one CSV> --round 5 \
+#     --hparams results/device-runs/round6/TA-sci-ibm/hparams-grid8.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round6/TA-microlens/tuning-grid8.csv --round 3 \
+#     --hparams results/device-runs/round6/TA-microlens/hparams-grid8.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round6/TC/tuning-grid9.csv --round 6 \
+#     --hparams results/device-runs/round6/TC/hparams-grid9.json
+#   python scripts/merge_gpu_results.py results/device-runs/round6/TB/align-grid8b.tgz results/device-runs/round6/F9/align-smollm2r7.tgz
+#   python scripts/merge_gpu_results.py results/device-runs/round6/TC/align-grid9.tgz results/device-runs/round6/F10/align-smollm2r8.tgz
+#   python scripts/import_gpu_interact.py --src results/device-runs/round6/I
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -181,6 +203,41 @@ R)   # thirteenth session: Scientific's and IBM's finals again with the current 
   tar czf "$OUT/align-r13.tgz" $(ls -d results/runs/paper/*/align-r13.csv results/bench-runs/paper/*/align-r13.csv \
     models/paper/*/align hparams-r13.json 2>/dev/null) 2>&1 | tail -2
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R"; exit 2;;
+TA)  # fifteenth session: a fifth llmrec round on the InfoNCE temperature's starting value (learned from there; every
+     # earlier round started it at 0.07, and on IBM articles it ends within 0.003 of where it starts), scripts/align_grid8.json,
+     # on the three datasets whose goals are missed; seed 0, validation only, no finals (TB runs them). Two calls (the
+     # three datasets and MiniLM are over a call's 64 MiB): DSS="amazon-scientific ibm-articles" bash scripts/gpu_tune.sh TA
+     # [data/amazon-scientific data/ibm-articles .gpu/site], then DSS=microlens-50k ... TA [data/microlens-50k .gpu/site]
+  DSS="${DSS:?name the datasets: DSS=...}"
+  encode "$DSS" 170
+  timeout 400 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec --no-final \
+    --grid "$(cat scripts/align_grid8.json)" --workers 16 --tag grid8 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
+    | tee "$OUT/train-grid8.log"
+  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  ;;
+TB)  # TA's grid past its edges where one was chosen (Scientific kept 0.07, its lowest; IBM chose 0.3, its highest):
+     # scripts/align_grid8b.json (IBM's 0.3 again beside 0.5: a GPU run repeats exactly, so the choice is TA's and TB's
+     # points together), then the chosen point's finals where it changed: llmrec, llmrec-nollm and llmrec-noprofile x 3
+     # seeds, test scored once. MicroLens kept 0.07 (TA). Carry [data/amazon-scientific data/ibm-articles .gpu/site]
+  DSS="amazon-scientific ibm-articles"
+  encode "$DSS" 60
+  timeout 480 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-nollm llmrec-noprofile \
+    --skip-unchanged --grid "$(cat scripts/align_grid8b.json)" --workers 16 --tag grid8b --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-grid8b.log"
+  tar czf "$OUT/align-grid8b.tgz" $(ls -d results/runs/paper/*/align-grid8b.csv results/bench-runs/paper/*/align-grid8b.csv \
+    models/paper/*/align hparams-grid8b.json 2>/dev/null) 2>&1 | tail -2
+  ;;
+TC)  # fifteenth session: a sixth round on Amazon Scientific, on the three settings no round had varied (dropout on the
+     # text vectors, batch size, attention heads), scripts/align_grid9.json; seed 0, validation only, then the chosen
+     # point's finals if it changed (llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds). Carry [data/amazon-scientific .gpu/site]
+  DS=amazon-scientific
+  encode $DS 60
+  timeout 500 python3 scripts/gpu_align.py train --datasets $DS --models llmrec llmrec-nollm llmrec-noprofile \
+    --skip-unchanged --grid "$(cat scripts/align_grid9.json)" --workers 16 --tag grid9 --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-grid9.log"
+  tar czf "$OUT/align-grid9.tgz" $(ls -d results/runs/paper/*/align-grid9.csv results/bench-runs/paper/*/align-grid9.csv \
+    models/paper/*/align hparams-grid9.json 2>/dev/null) 2>&1 | tail -2
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC"; exit 2;;
 esac
 ls -la "$OUT"

@@ -114,3 +114,13 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
     _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid5.csv'), '--round', '5', *args[4:], cwd=tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t.dim) == [64, 128, 128, 256] and t.prior_weight.isna().iloc[-1]  # the grid's own width, not the base's
+    # settings a grid did not vary come from the hparams it ran on (whitening, batch size; the starting temperature is
+    # `temperature` there), and rows from before a column existed take the code defaults
+    (tmp_path / 'hp6.json').write_text(json.dumps({'ds1': {**hp['ds1'], 'whiten': True, 'temperature': 0.3, 'batch_size': 512}}))
+    pd.DataFrame([{'dataset': 'ds1', 'init_temperature': t0, 'val_NDCG@10': v, **fitted} for t0, v in ((0.1, 0.13), (None, 0.14))]
+                 ).to_csv(tmp_path / 'grid6.csv', index=False)
+    _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid6.csv'), '--round', '6', '--hparams', str(tmp_path / 'hp6.json'),
+         '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t.init_temperature) == [0.07] * 4 + [0.1, 0.3] and list(t.batch_size) == [256] * 4 + [512, 512]
+    assert list(t.whiten) == [False, False, True, False, True, True] and list(t.heads) == [2] * 6
