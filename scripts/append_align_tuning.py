@@ -36,7 +36,8 @@ def main(argv=None):
     grid = pd.read_csv(a.tuning)
     given = lambda r, k: k in grid and not pd.isna(r[k])  # a key this grid varied, set in this row
     rows = [{'dataset': r['dataset'], 'round': a.round, **{k: r[k] if given(r, k) else base[r['dataset']][k] for k in FIXED},
-             **{k: r.get(k, float('nan')) for k in FITTED}, **{k: r[k] if given(r, k) else base[r['dataset']].get(BASE_KEY.get(k, k), v) for k, v in DEFAULTS.items()}}
+             **{k: r.get(k, float('nan')) for k in FITTED},
+             **{k: r[k] if given(r, k) else base[r['dataset']].get(BASE_KEY.get(k, k), v) for k, v in DEFAULTS.items()}}
             for _, r in grid.iterrows()]
     new = pd.DataFrame(rows)
     for k in ('tune_layers', 'batch_size', 'heads'): new[k] = new[k].astype(int)

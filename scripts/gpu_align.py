@@ -8,6 +8,9 @@ mostly idle). Outputs mirror the DVC layout under --root; `scripts/gpu_align.sh`
     python scripts/gpu_align.py peak --out OUT
     python scripts/gpu_align.py encode --datasets ml-100k ... --encoders minilm --bench microlens-50k --out OUT
     python scripts/gpu_align.py train --datasets ... --models llmrec ... [--grid JSON] --workers 12 --tag minilm --out OUT
+
+`--accelerator cpu` runs the same on this CPU (fp32), e.g. a grid on IBM articles (about 4 min a run on 2 cores), after `encode`
+with the same flag and `--root` (its vectors go under ROOT/models/paper/<ds>/encode, where `train --root ROOT` reads them).
 """
 import argparse, json, os, sys, time
 from pathlib import Path
