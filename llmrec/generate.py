@@ -32,7 +32,7 @@ __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS',
            'greedy_decode', 'beam_decode', 'sample_decode', 'user_features', 'mention_counts', 'lcs_f1', 'mbr_utility',
            'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'save_pools', 'load_pools',
            'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator',
-           'fit_generator', 'generate_reasons', 'reason_texts', 'run_generate', 'examples']
+           'fit_generator', 'capped_splits', 'generate_reasons', 'reason_texts', 'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -947,6 +947,10 @@ def fit_generator(name:str, # 'llmrec', 'llmrec-noprompt' or 'peter'
                            system.best_loss)
 
 # %% ../nbs/30_generate.ipynb #55dfc405
+def capped_splits(rd:ReasonData, max_test:int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The test records scored and the validation records a decoding choice reads: the first `max_test` of each (0: all)."
+    return (rd.test.iloc[:max_test], rd.valid.iloc[:max_test]) if max_test else (rd.test, rd.valid)
+
 def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerator:str='cpu',
                      vectors_dir=None, ckpt_dir=None, align_dir=None, data_dir=None,
                      run:dict|None=None, # the `run` section (default: one `accelerator` device)
@@ -957,7 +961,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
     "Every configured model's reasons for the test references: `{model: token lists}`, the references, timings (None off rank 0)."
     run = run or {**_CPU_RUN, 'accelerator': accelerator}
     pool = lambda name: None if pools is None else pools.setdefault(name, {})
-    test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
+    test, valid = capped_splits(rd, hp['max_test'])
     users, items = test.user_idx.to_numpy(), test.item_idx.to_numpy()
     reasons, timing = {}, {}
     vectors = (condition_vectors(data, rd.features, vectors_dir, align_dir, data_dir)
@@ -989,7 +993,7 @@ def generate_reasons(data:RecData, rd:ReasonData, hp:dict, seed:int=0, accelerat
                                             g.generate(rd, df.user_idx, df.item_idx, bs, ground=ground))
             d = decode_tuned(greedy_fn, lambda df, ground: g.candidates(rd, df.user_idx, df.item_idx, dec['beams'],
                                                                         dec['no_repeat_ngram'], bs, hp['progress_bar'], ground),
-                             rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None,
+                             rd, test, dec, valid,
                              lambda df, ground: g.samples(rd, df.user_idx, df.item_idx, dec['samples'], dec['temperature'],
                                                           bs, hp['progress_bar'], ground, seed), pool(name), choose)
             print(f"generate {data.name} {name} seed {seed}: {g.epochs} epochs (best {g.best_epoch}, val loss "

@@ -20,8 +20,8 @@ from .baselines import BENCH_COLUMNS, device_name, pad_left
 from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows
 from .align import is_rank_zero
-from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, decode_tuned, detokenize, record_keywords,
-                               tokenize, user_hints)
+from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, capped_splits, decode_tuned, detokenize,
+                               record_keywords, tokenize, user_hints)
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
@@ -411,7 +411,7 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
                                                progress=hp['progress_bar'], ban=ban if ground else None)
     sample_fn = lambda df, ground: lm_samples(model, tok, records(df), W, dec['samples'], dec['temperature'], batch_size=bs,
                                               progress=hp['progress_bar'], ban=ban if ground else None, seed=seed)
-    return decode_tuned(greedy_fn, beam_fn, rd, test, dec, rd.valid.iloc[:hp['max_test']] if hp.get('max_test') else None,
+    return decode_tuned(greedy_fn, beam_fn, rd, test, dec, capped_splits(rd, hp.get('max_test', 0))[1],
                         sample_fn, pools, choose), info
 
 # %% ../nbs/35_lm.ipynb #f3aaef8e

@@ -156,12 +156,11 @@ def redecode(a):
     import shutil
     from llmrec.config import load_params
     from llmrec.data import load_recdata
-    from llmrec.generate import decode_tuned, load_pools, reason_data
+    from llmrec.generate import capped_splits, decode_tuned, load_pools, reason_data
     hp = load_params(a.params, profile='paper', sections=['generate'])['generate']
     data = load_recdata(f'data/{DS}')
     rd = reason_data(data, hp['item_keywords'], hp['item_tokens'])
-    test = rd.test.iloc[:hp['max_test']] if hp['max_test'] else rd.test
-    valid = rd.valid.iloc[:hp['max_test']] if hp['max_test'] else None
+    test, valid = capped_splits(rd, hp['max_test'])
     for s in map(Path, a.src):
         files = sorted(s.glob('pools-seed*-*.json.gz'))
         if not files: raise SystemExit(f'redecode: no pools-seed*-*.json.gz in {s}')

@@ -310,18 +310,16 @@ K1)  # thirteenth session: minimum-Bayes-risk decoding (30_generate `mbr_utility
   python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
     --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
   ;;
-K3|K4)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side: model:seed ...
-     # Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments] (the thirteenth
-     # session's K3 lacked the vectors: llmrec's runs failed at once). K4: more runs on the same warm machine (carry
-     # [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; rejoin and convert are then no-ops)
+K3|K4|K5|K6)  # (after K1, E2) part 3: rejoin, convert; then reason runs with params.yaml's decoding, side by side:
+     # model:seed ... Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]
+     # (the thirteenth session's K3 lacked the vectors: llmrec's runs failed at once). K4: more runs on the same warm
+     # machine (carry [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]; rejoin and convert are then
+     # no-ops). K5, K6 (fourteenth session): as K3, K4 with --pools: each run also returns its decoder outputs (valid and
+     # test, both ground settings: beams, log-probabilities, samples, greedy), so `gpu_generate.py redecode` makes the
+     # decoding choice again on this CPU with any grid (545 s for the runs: the pools' tars need the rest)
   [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
-  tag=$1; shift; convert; side_by_side "$tag" 570 "" "$@"
-  ;;
-K5|K6)  # fourteenth session (after K1, E2): as K3/K4 with --pools: each run also returns its decoder outputs (valid and
-        # test, both ground settings: beams, log-probabilities, samples, greedy), so `gpu_generate.py redecode` makes the
-        # decoding choice again on this CPU with any grid. Carry as K3 (K5) and K4 (K6)
-  [ -d .gpu/vec/amazon-musical-instruments ] || { echo "carry .gpu/vec/amazon-musical-instruments: the served model reads its vectors there"; exit 2; }
-  tag=$1; shift; convert; POOLS=--pools side_by_side "$tag" 545 "" "$@"
+  tag=$1; shift; convert
+  case $tag in K5|K6) POOLS=--pools side_by_side "$tag" 545 "" "$@";; *) side_by_side "$tag" 570 "" "$@";; esac
   ;;
 *) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6 [model:seed ...]"; exit 2;;
 esac

@@ -86,14 +86,26 @@
 #   TC [data/amazon-scientific .gpu/site]  bash scripts/gpu_tune.sh TC   (163 s; Scientific's finals at batch 512)
 #   P1, P2, F10 of scripts/gpu_align.sh (llmrec-smollm2 on Scientific at batch 512; 121 s)
 #   I  [data/amazon-scientific .gpu/site]  bash scripts/gpu_tune.sh I   (129 s; the served model changed)
+# (TA, TB and TC ran their train commands inline; grid_round, below, now holds them, the same commands.)
+# Before TA, on the 2-core CPU (IBM articles, seed 0, validation only; results/device-runs/round6/cpu-ibm, the logs
+# without Python's warnings), weight decay, then the starting temperature; to rerun the first at the settings it ran on,
+# give each point "temperature": 0.07 (params.yaml's IBM start is 0.3 since TB):
+#   python scripts/gpu_align.py encode --datasets ibm-articles --encoders minilm --root /tmp/ibmroot --out /tmp/ibmroot/out --accelerator cpu
+#   python scripts/gpu_align.py train --datasets ibm-articles --models llmrec --no-final --workers 2 --root /tmp/ibmroot \
+#     --accelerator cpu --tag wd --out /tmp/ibmroot/wd --grid '{"ibm-articles": [{}, {"weight_decay": 1e-5}, {"weight_decay": 1e-4}, {"weight_decay": 1e-3}]}'
+#   python scripts/gpu_align.py train ... --tag cpu-temp --out /tmp/ibmroot/cpu-temp --grid '{"ibm-articles": [{"temperature": 0.03},
+#     {"temperature": 0.05}, {"temperature": 0.1}, {"temperature": 0.2}, {"temperature": 0.3}, {"temperature": 0.5},
+#     {"temperature": 1.0}, {"temperature": 0.2, "learn_temperature": false}]}'
+#   (the temperature grid first ran in two parts before gpu_align.py wrote init_temperature; the run kept is this one,
+#   made again in one call after the fix, with the same scores)
 # What came back: results/device-runs/round6/{TA-sci-ibm,TA-microlens,TB,F9,TC,F10,I}. TA's and TB's tuning CSVs came back
 # with the learned temperature in the column of the starting one (gpu_align.py now writes a grid axis the run also
-# reports as init_<key>); the starting value of each row was added from the same call's log, where every run prints it.
-# Imports, here:
-#   python scripts/append_align_tuning.py --tuning <TA-sci-ibm and TB's rows, one CSV> --round 5 \
-#     --hparams results/device-runs/round6/TA-sci-ibm/hparams-grid8.json
-#   python scripts/append_align_tuning.py --tuning results/device-runs/round6/TA-microlens/tuning-grid8.csv --round 3 \
-#     --hparams results/device-runs/round6/TA-microlens/hparams-grid8.json
+# reports as init_<key>); append_align_tuning.py --logs reads each row's starting value from the call's log, where
+# every run prints it. Imports, here (R=results/device-runs/round6):
+#   python scripts/append_align_tuning.py --tuning $R/TA-sci-ibm/tuning-grid8.csv $R/TB/tuning-grid8b.csv --round 5 \
+#     --logs $R/TA-sci-ibm/train-grid8.log $R/TB/train-grid8b.log --hparams $R/TA-sci-ibm/hparams-grid8.json
+#   python scripts/append_align_tuning.py --tuning $R/TA-microlens/tuning-grid8.csv --logs $R/TA-microlens/train-grid8.log \
+#     --round 3 --hparams $R/TA-microlens/hparams-grid8.json
 #   python scripts/append_align_tuning.py --tuning results/device-runs/round6/TC/tuning-grid9.csv --round 6 \
 #     --hparams results/device-runs/round6/TC/hparams-grid9.json
 #   python scripts/merge_gpu_results.py results/device-runs/round6/TB/align-grid8b.tgz results/device-runs/round6/F9/align-smollm2r7.tgz
@@ -110,6 +122,17 @@ encode() {  # $1 datasets, $2 timeout (s): their MiniLM vectors, which every tra
 }
 interact() {  # $1 datasets, $2 timeout (s): the paper interaction (scripts/gpu_interact.sh) with the served model of params.yaml
   OUT="$OUT" DATASETS="$1" timeout "$2" bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -30
+}
+grid_round() {  # $1 datasets, $2 tag (the grid is scripts/align_<tag>.json), $3 and $4 timeouts (s) of encode and train,
+                # then gpu_align.py train's other options (--models ..., --no-final or --skip-unchanged): the round's log,
+                # and where finals ran, what they wrote as align-<tag>.tgz
+  local dss=$1 tag=$2 train_s=$4; encode "$dss" "$3"; shift 4
+  timeout "$train_s" python3 scripts/gpu_align.py train --datasets $dss "$@" --grid "$(cat "scripts/align_$tag.json")" \
+    --workers 16 --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-$tag.log"
+  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  ls results/runs/paper/*/align-"$tag".csv > /dev/null 2>&1 || return 0  # no finals: the grid alone, or nothing changed
+  tar czf "$OUT/align-$tag.tgz" $(ls -d results/runs/paper/*/align-"$tag".csv results/bench-runs/paper/*/align-"$tag".csv \
+    models/paper/*/align hparams-"$tag".json 2>/dev/null) 2>&1 | tail -2
 }
 case "${1:-}" in
 T)
@@ -208,35 +231,18 @@ TA)  # fifteenth session: a fifth llmrec round on the InfoNCE temperature's star
      # on the three datasets whose goals are missed; seed 0, validation only, no finals (TB runs them). Two calls (the
      # three datasets and MiniLM are over a call's 64 MiB): DSS="amazon-scientific ibm-articles" bash scripts/gpu_tune.sh TA
      # [data/amazon-scientific data/ibm-articles .gpu/site], then DSS=microlens-50k ... TA [data/microlens-50k .gpu/site]
-  DSS="${DSS:?name the datasets: DSS=...}"
-  encode "$DSS" 170
-  timeout 400 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec --no-final \
-    --grid "$(cat scripts/align_grid8.json)" --workers 16 --tag grid8 --out "$OUT" 2>&1 | grep -v 'Loading weights' \
-    | tee "$OUT/train-grid8.log"
-  nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  grid_round "${DSS:?name the datasets: DSS=...}" grid8 170 400 --models llmrec --no-final
   ;;
 TB)  # TA's grid past its edges where one was chosen (Scientific kept 0.07, its lowest; IBM chose 0.3, its highest):
      # scripts/align_grid8b.json (IBM's 0.3 again beside 0.5: a GPU run repeats exactly, so the choice is TA's and TB's
      # points together), then the chosen point's finals where it changed: llmrec, llmrec-nollm and llmrec-noprofile x 3
      # seeds, test scored once. MicroLens kept 0.07 (TA). Carry [data/amazon-scientific data/ibm-articles .gpu/site]
-  DSS="amazon-scientific ibm-articles"
-  encode "$DSS" 60
-  timeout 480 python3 scripts/gpu_align.py train --datasets $DSS --models llmrec llmrec-nollm llmrec-noprofile \
-    --skip-unchanged --grid "$(cat scripts/align_grid8b.json)" --workers 16 --tag grid8b --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights' | tee "$OUT/train-grid8b.log"
-  tar czf "$OUT/align-grid8b.tgz" $(ls -d results/runs/paper/*/align-grid8b.csv results/bench-runs/paper/*/align-grid8b.csv \
-    models/paper/*/align hparams-grid8b.json 2>/dev/null) 2>&1 | tail -2
+  grid_round "amazon-scientific ibm-articles" grid8b 60 480 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
 TC)  # fifteenth session: a sixth round on Amazon Scientific, on the three settings no round had varied (dropout on the
      # text vectors, batch size, attention heads), scripts/align_grid9.json; seed 0, validation only, then the chosen
      # point's finals if it changed (llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds). Carry [data/amazon-scientific .gpu/site]
-  DS=amazon-scientific
-  encode $DS 60
-  timeout 500 python3 scripts/gpu_align.py train --datasets $DS --models llmrec llmrec-nollm llmrec-noprofile \
-    --skip-unchanged --grid "$(cat scripts/align_grid9.json)" --workers 16 --tag grid9 --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights' | tee "$OUT/train-grid9.log"
-  tar czf "$OUT/align-grid9.tgz" $(ls -d results/runs/paper/*/align-grid9.csv results/bench-runs/paper/*/align-grid9.csv \
-    models/paper/*/align hparams-grid9.json 2>/dev/null) 2>&1 | tail -2
+  grid_round amazon-scientific grid9 60 500 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
 *) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC"; exit 2;;
 esac

@@ -124,3 +124,14 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t.init_temperature) == [0.07] * 4 + [0.1, 0.3] and list(t.batch_size) == [256] * 4 + [512, 512]
     assert list(t.whiten) == [False, False, True, False, True, True] and list(t.heads) == [2] * 6
+    # a round in two calls, from before gpu_align.py wrote init_temperature: the starts come from the calls' logs, and
+    # a point both calls ran (GPU runs repeat exactly) is one row
+    line = 'ds1 llmrec seed 0: valid {:.4f} test nan epochs 8 best 3 9 s {{"temperature": {}}}\n'
+    for i, pts in enumerate([((0.3, 0.15), (0.07, 0.13)), ((0.3, 0.15), (0.5, 0.11))]):
+        pd.DataFrame([{'dataset': 'ds1', 'val_NDCG@10': v, **fitted} for _, v in pts]).to_csv(tmp_path / f'call{i}.csv', index=False)
+        (tmp_path / f'call{i}.log').write_text(''.join(line.format(v, t0) for t0, v in pts))
+    two = [str(tmp_path / f'call{i}.{x}') for x in ('csv', 'log') for i in (0, 1)]
+    _run('append_align_tuning.py', '--tuning', *two[:2], '--logs', *two[2:], '--round', '7', '--hparams', str(tmp_path / 'hp6.json'),
+         '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t['round'].iloc[6:]) == [7] * 3 and list(t.init_temperature.iloc[6:]) == [0.3, 0.07, 0.5]
