@@ -50,6 +50,8 @@ ALIGN_HP = dict(
     tune_lr=1e-4,           # learning rate of those encoder layers (the rest trains at `lr`)
     whiten=False,           # ZCA-whiten the frozen text vectors over the catalogue (then unit length) before projecting
     id_dropout=0.0,         # training: drop an item's ID embedding with this probability (text + ID towers only)
+    item_bias=False,        # add a learned score per item to cos / temperature (cosines alone cannot favour popular items);
+                            # it starts at the item's centred log(1 + training count)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -94,7 +96,7 @@ def info_nce(queries:torch.Tensor, # (N, C) user vectors
              targets:torch.Tensor, # (N,) index of each query's positive key
              temperature:float|torch.Tensor=0.07, # tau
              exclude:torch.Tensor|None=None, # (N, M) bool, True = not a negative for that query
-             bias:torch.Tensor|None=None) -> torch.Tensor: # (N, M) added to the logits (e.g. a text-space prior)
+             bias:torch.Tensor|None=None) -> torch.Tensor: # (N, M) or (M,) added to the logits (a prior, an item bias)
     "Mean InfoNCE loss of cosine similarities over `keys`; every key but the positive (and excluded ones) is a negative."
     logits = F.normalize(queries, dim=-1) @ F.normalize(keys, dim=-1).T / temperature  # (N, M)
     if bias is not None: logits = logits + bias
@@ -302,10 +304,12 @@ class UserTower(nn.Module):
 class TwoTower(nn.Module):
     "The aligned space: a user tower over item-tower vectors; scores are cosines (divided by a temperature in training)."
     def __init__(self, item_tower:ItemTower, user_tower:UserTower, temperature:float=0.07, learn_temperature:bool=True,
-                 profile_prior:bool=False): # add w * cos(profile, item text vector), frozen space, to fused logits
+                 profile_prior:bool=False, # add w * cos(profile, item text vector), frozen space, to fused logits
+                 item_bias:bool=False): # add a learned score b_i per item to every logit
         super().__init__()
         self.item_tower, self.user_tower = item_tower, user_tower
         self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)), requires_grad=learn_temperature)
+        self.item_bias = nn.Parameter(torch.zeros(item_tower.n_items)) if item_bias else None  # (n_items,), starts at 0
         self.prior_weight = None
         if profile_prior:
             if user_tower.profile_vectors is None or item_tower.text_vectors is None:
@@ -324,6 +328,15 @@ class TwoTower(nn.Module):
         return F.softplus(self.prior_weight) * (p @ x.T)  # (B, M)
 
     @property
+    def calibrated(self) -> bool: return self.prior_weight is not None or self.item_bias is not None  # order needs tau
+
+    def offsets(self, users:torch.Tensor|None, role:str, items:torch.Tensor|None=None) -> torch.Tensor|float:
+        "What the scores add to cos / temperature: the text prior (needs `users`) and the item bias; 0 without them."
+        out = self.prior(users, role, items) if self.prior_weight is not None and users is not None else 0  # (B, M)
+        if self.item_bias is not None: out = out + (self.item_bias if items is None else self.item_bias[items])  # (M,)
+        return out
+
+    @property
     def temperature(self) -> torch.Tensor: return self.log_temperature.exp().clamp(0.01, 1.0)
 
     def hidden(self, tokens:torch.Tensor) -> torch.Tensor: # (B, T) item + 1 tokens -> (B, T, C)
@@ -334,9 +347,9 @@ class TwoTower(nn.Module):
         return self.user_tower.fuse(self.hidden(tokens)[:, -1], users, role)
 
     def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items) logits
-        "Scores of every item: cos(user, item) / temperature (+ the text-space prior when enabled)."
+        "Scores of every item: cos(user, item) / temperature (+ the text-space prior and the item bias when enabled)."
         cos = F.normalize(self.user_vectors(tokens, users, role), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
-        return cos / self.temperature + (self.prior(users, role) if self.prior_weight is not None else 0)  # (B, n_items)
+        return cos / self.temperature + self.offsets(users, role)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #602d357f
 def trim_padding(*tokens:torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -420,6 +433,9 @@ class AlignSystem(EvaluatedSystem):
             rows = on[real]  # (N,)
             bias = torch.zeros(len(t), len(keys), device=q.device, dtype=q.dtype)  # (N, M)
             bias[rows] = self.model.prior(users.unsqueeze(1).expand_as(real)[real][rows], 'fit', keys_idx).to(bias.dtype)
+        if self.model.item_bias is not None:  # every position: (M,), broadcast over the rows
+            b = self.model.offsets(None, 'fit', keys_idx).to(q.dtype)
+            bias = b if bias is None else bias + b
         loss = info_nce(q, keys, t, self.model.temperature, exclude, bias)
         self.log('train/loss', loss, batch_size=len(t))
         _, world = dist_rank_world()
@@ -458,8 +474,8 @@ class AlignSystem(EvaluatedSystem):
         tokens, = trim_padding(self.inputs[split][users.cpu()])
         tokens, users = tokens.to(self.device), users.to(self.device)  # (B, T'), (B,)
         cos = F.normalize(self.model.user_vectors(tokens, users, split), dim=-1) @ self._items.T  # (B, n_items)
-        if self.model.prior_weight is None: return cos  # the temperature does not change the order
-        return cos / self.model.temperature + self.model.prior(users, split)  # (B, n_items)
+        if not self.model.calibrated: return cos  # the temperature does not change the order
+        return cos / self.model.temperature + self.model.offsets(users, split)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #839d4b3e
 def zero_shot_scorer(data:RecData, item_vectors:torch.Tensor, split:str, device='cpu'):
@@ -511,8 +527,12 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
     if profile_vectors is not None and any(v.shape[0] != data.n_users for v in as_roles(profile_vectors).values()):
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors)
-    return TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
-                    and item_vectors is not None)
+    model = TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
+                     and item_vectors is not None, hp.get('item_bias', False))
+    if model.item_bias is not None:  # start from popularity: softmax(b) = the training items' frequencies
+        counts = np.bincount(np.concatenate(data.train_sequences()), minlength=data.n_items)
+        with torch.no_grad(): model.item_bias.copy_(torch.from_numpy(np.log1p(counts) - np.log1p(counts).mean()))
+    return model
 
 _QUIET = ('.*does not have many workers.*', '.*has `__len__` defined.*', '.*LeafSpec.*', '.*log_every_n_steps.*',
           '.*too few batches.*', '.*precision.*')
@@ -567,6 +587,7 @@ def fit_align(name:str, # model name, for the record
     if m.user_tower.profile_vectors is not None:
         extras['profile_gate_mean'] = float(torch.sigmoid(m.user_tower.profile_gate.detach()).mean())
     if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
+    if m.item_bias is not None: extras['item_bias_std'] = float(m.item_bias.detach().float().std())
     per_user = system.test_frame if test else None
     if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,

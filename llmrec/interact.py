@@ -400,14 +400,14 @@ class Recommender:
     def scores(self, users:np.ndarray|None, # (B,) user_idx, or None for a new user (no text profile, no prior)
                base:torch.Tensor|None, # (B, C) user vectors; None: a cold start (popularity)
                delta:torch.Tensor|None=None, split:str='test') -> torch.Tensor:
-        "Scores `(B, n_items)` of the (moved) user vectors: cosine, plus the text prior when the model has one."
+        "Scores `(B, n_items)` of the (moved) user vectors: cosine, plus the text prior and item bias when the model has them."
         if base is None:  # cold start: popularity, moved by the feedback vector if there is one
             pop = self.popularity.unsqueeze(0)
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if self.model.prior_weight is not None and users is not None:
-            s = s / self.model.temperature + self.model.prior(torch.as_tensor(users), split)
+        if self.model.calibrated and (users is not None or self.model.item_bias is not None):  # a new user: no prior
+            s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split)
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)

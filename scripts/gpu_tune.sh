@@ -244,6 +244,33 @@ TC)  # fifteenth session: a sixth round on Amazon Scientific, on the three setti
      # point's finals if it changed (llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds). Carry [data/amazon-scientific .gpu/site]
   grid_round amazon-scientific grid9 60 500 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC"; exit 2;;
+TD)  # sixteenth session: a seventh round on the three settings of the scores and negatives no round had varied: a learned
+     # per-item bias (item_bias, new: cosines cannot favour popular items), the user's other training items kept as
+     # negatives (mask_seen false) and a text-only item tower (id_embedding false); scripts/align_grid10.json, seed 0,
+     # validation only, then the chosen point's finals where it changed (llmrec, llmrec-nollm, llmrec-noprofile x 3
+     # seeds). DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles .gpu/site]
+  grid_round "${DSS:?name the datasets: DSS=...}" grid10 170 400 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+TE)  # TD on MicroLens-50k [data/microlens-50k .gpu/site], beside the first validation round of its BPR and LightGCN
+     # (untuned until now; the grids every other dataset's first round ran, scripts/gpu_baselines.py GRID) and their finals
+  (timeout 540 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
+     --budget-s 520 --tune-stop 0.6 --final-stop 0.85 --no-pop --stage /tmp/bl-stage > "$OUT/baselines.log" 2>&1) &
+  grid_round microlens-50k grid10 150 400 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  wait
+  ;;
+TF)  # MicroLens-50k's BPR and LightGCN, second round (TE's BPR chose l2 1e-3, its grid's edge; LightGCN l2 1e-4, its
+     # edge): around each choice, width 128 / 256, l2 past the edge, BPR lr 1e-2, up to 1000 epochs as IBM's second
+     # round (scripts/baselines_microlens2.json), the choice's point again beside them; then its finals. [data/microlens-50k]
+  timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
+    --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
+    --points-json "$(cat scripts/baselines_microlens2.json)" 2>&1 | grep -v -i 'sparse' | tail -30
+  ;;
+TG)  # their third round: TF chose width 256 for both, its grid's edge, so 512 and 1024 (and 512 at a higher l2), as
+     # IBM's LightGCN went past its edge (scripts/baselines_microlens3.json); then the finals. [data/microlens-50k]
+  timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
+    --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
+    --points-json "$(cat scripts/baselines_microlens3.json)" 2>&1 | grep -v -i 'sparse' | tail -30
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG"; exit 2;;
 esac
 ls -la "$OUT"

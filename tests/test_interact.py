@@ -232,3 +232,30 @@ def test_cached_text_prior_equals_the_models():
         prior = F.softplus(m.prior_weight) * (F.normalize(pv[u], dim=-1) @ F.normalize(iv, dim=-1).T)  # per call, by hand
         expect = F.normalize(base, dim=-1) @ r2.item_vectors.T / m.temperature + prior
     assert torch.allclose(r2.scores(u, base), expect, atol=1e-5)
+
+
+def test_item_bias_is_served_and_scored(tmp_path):
+    "item_bias: trained, saved with the served model, reloaded, and added (with the text prior) to every user's scores."
+    from llmrec.align import ALIGN_HP, build_two_tower
+    data, iv, pv = _toy()
+    for f, df in (('items', data.items), ('users', data.users), ('interactions', data.interactions)):
+        write_parquet(df, tmp_path / 'toy' / f'{f}.parquet')
+    (tmp_path / 'toy' / 'stats.json').write_text(json.dumps({'dataset': 'ml-100k'}))
+    save_vectors({'vectors': iv}, tmp_path / 'vec' / 'minilm' / 'item_vectors.safetensors')
+    save_vectors({r: pv for r in ROLES}, tmp_path / 'vec' / 'minilm' / 'user_text_vectors.safetensors')
+    raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'max_epochs': 2,
+                                                      'eval_every': 1, 'item_bias': True, 'profile_prior': True}}}
+    params = resolve_params(raw)
+    run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'align', params, tmp_path / 'b.csv')
+    rec = Recommender.load(tmp_path / 'align', params=params)
+    m = rec.model
+    start = build_two_tower(rec.data, dict(ALIGN_HP, dim=32, max_len=8, item_bias=True), iv, {r: pv for r in ROLES}).item_bias
+    assert m.item_bias is not None and not torch.allclose(m.item_bias, start)  # the trained bias came back, not its start
+    u = np.arange(5)
+    base = rec.base_vectors(u)
+    with torch.no_grad():
+        expect = (F.normalize(base, dim=-1) @ rec.item_vectors.T / m.temperature + m.prior(torch.as_tensor(u), 'test')
+                  + m.item_bias)
+    assert torch.allclose(rec.scores(u, base), expect, atol=1e-5)
+    with torch.no_grad(): cold = rec.scores(None, base[:1])  # a new user: no prior, the bias still counts
+    assert torch.allclose(cold, F.normalize(base[:1], dim=-1) @ rec.item_vectors.T / m.temperature + m.item_bias, atol=1e-5)
