@@ -112,6 +112,16 @@
 #   python scripts/merge_gpu_results.py results/device-runs/round6/TC/align-grid9.tgz results/device-runs/round6/F10/align-smollm2r8.tgz
 #   python scripts/import_gpu_interact.py --src results/device-runs/round6/I
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles
+# Sixteenth session (one H200): TD (DSS="amazon-scientific ibm-articles"), TE, TF, TG. What came back:
+# results/device-runs/round7/{TD,TE,TF,TG}; no alignment finals (every grid kept its previous choice). Imports, here:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round7/TD/tuning-grid10.csv --round 7 \
+#     --hparams results/device-runs/round7/TD/hparams-grid10.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round7/TE/tuning-grid10.csv --round 4 \
+#     --hparams results/device-runs/round7/TE/hparams-grid10.json
+#   python scripts/import_gpu_baselines.py --src results/device-runs/round7/TE/bl --grid-csv results/baseline-tuning-paper.csv \
+#     --round 1 --device-note /shared-with-align   (then TF --round 2 and TG --round 3, --device-note /shared-by-up-to-10-runs;
+#     the last import's finals are the paper's)
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets microlens-50k  (unchanged)
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -29,8 +29,8 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv', 'results/attr-reasons-runs')
                      and not d.endswith('generate/reasons.csv')]
     (proj / 'results').mkdir()
-    for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv', 'align-tuning-paper.csv',
-              'sasrec-tuning-paper.csv'):  # inputs made outside the pipeline (own env / GPU runs)
+    for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv', 'align-tuning-paper.csv',  # inputs made outside
+              'sasrec-tuning-paper.csv', 'baseline-tuning-paper.csv'):  # the pipeline (own env / GPU runs)
         shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
     for d in ('genret-runs', 'reason-examples', 'reason-decoding', 'reason-tuning'):
         shutil.copytree(ROOT / 'results' / d, proj / 'results' / d)
