@@ -309,7 +309,8 @@ class TwoTower(nn.Module):
         super().__init__()
         self.item_tower, self.user_tower = item_tower, user_tower
         self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)), requires_grad=learn_temperature)
-        self.item_bias = nn.Parameter(torch.zeros(item_tower.n_items)) if item_bias else None  # (n_items,), starts at 0
+        # (n_items,); build_two_tower, which has the data, starts it at the log training frequencies
+        self.item_bias = nn.Parameter(torch.zeros(item_tower.n_items)) if item_bias else None
         self.prior_weight = None
         if profile_prior:
             if user_tower.profile_vectors is None or item_tower.text_vectors is None:

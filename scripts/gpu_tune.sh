@@ -144,6 +144,11 @@ grid_round() {  # $1 datasets, $2 tag (the grid is scripts/align_<tag>.json), $3
   tar czf "$OUT/align-$tag.tgz" $(ls -d results/runs/paper/*/align-"$tag".csv results/bench-runs/paper/*/align-"$tag".csv \
     models/paper/*/align hparams-"$tag".json 2>/dev/null) 2>&1 | tail -2
 }
+microlens_baselines() {  # $1 the round's points (JSON file): MicroLens-50k's BPR and LightGCN grid, then its finals
+  timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
+    --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
+    --points-json "$(cat "$1")" 2>&1 | grep -v -i 'sparse' | tail -30
+}
 case "${1:-}" in
 T)
   DSS="amazon-scientific ibm-articles"
@@ -271,15 +276,11 @@ TE)  # TD on MicroLens-50k [data/microlens-50k .gpu/site], beside the first vali
 TF)  # MicroLens-50k's BPR and LightGCN, second round (TE's BPR chose l2 1e-3, its grid's edge; LightGCN l2 1e-4, its
      # edge): around each choice, width 128 / 256, l2 past the edge, BPR lr 1e-2, up to 1000 epochs as IBM's second
      # round (scripts/baselines_microlens2.json), the choice's point again beside them; then its finals. [data/microlens-50k]
-  timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
-    --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
-    --points-json "$(cat scripts/baselines_microlens2.json)" 2>&1 | grep -v -i 'sparse' | tail -30
+  microlens_baselines scripts/baselines_microlens2.json
   ;;
 TG)  # their third round: TF chose width 256 for both, its grid's edge, so 512 and 1024 (and 512 at a higher l2), as
      # IBM's LightGCN went past its edge (scripts/baselines_microlens3.json); then the finals. [data/microlens-50k]
-  timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
-    --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
-    --points-json "$(cat scripts/baselines_microlens3.json)" 2>&1 | grep -v -i 'sparse' | tail -30
+  microlens_baselines scripts/baselines_microlens3.json
   ;;
 *) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG"; exit 2;;
 esac

@@ -30,16 +30,22 @@ def _toy(dim=384):
     return data, iv, F.normalize(torch.randn(90, dim, generator=g), dim=-1)
 
 
-@pytest.fixture(scope='module')
-def served(tmp_path_factory):
-    "A toy dataset written as stage folders, and the align stage's served model for it (MiniLM-sized vectors)."
-    root = tmp_path_factory.mktemp('served')
+def _stage_folders(root):
+    "The toy dataset as the prepare stage writes it (root/toy) and its vectors as the encode stage does (root/vec)."
     data, iv, pv = _toy()
     for f, df in (('items', data.items), ('users', data.users), ('interactions', data.interactions)):
         write_parquet(df, root / 'toy' / f'{f}.parquet')
     (root / 'toy' / 'stats.json').write_text(json.dumps({'dataset': 'ml-100k'}))
     save_vectors({'vectors': iv}, root / 'vec' / 'minilm' / 'item_vectors.safetensors')
     save_vectors({r: pv for r in ROLES}, root / 'vec' / 'minilm' / 'user_text_vectors.safetensors')
+    return data, iv, pv
+
+
+@pytest.fixture(scope='module')
+def served(tmp_path_factory):
+    "A toy dataset written as stage folders, and the align stage's served model for it (MiniLM-sized vectors)."
+    root = tmp_path_factory.mktemp('served')
+    data, iv, pv = _stage_folders(root)
     raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'dropout': 0.1,
                                                       'max_epochs': 8, 'eval_every': 4, 'patience': 10}},
            'interact': {'alpha_grid': [0.0, 1.0], 'beta_grid': [0.0, 1.0], 'bench_calls': 5}}
@@ -237,12 +243,7 @@ def test_cached_text_prior_equals_the_models():
 def test_item_bias_is_served_and_scored(tmp_path):
     "item_bias: trained, saved with the served model, reloaded, and added (with the text prior) to every user's scores."
     from llmrec.align import ALIGN_HP, build_two_tower
-    data, iv, pv = _toy()
-    for f, df in (('items', data.items), ('users', data.users), ('interactions', data.interactions)):
-        write_parquet(df, tmp_path / 'toy' / f'{f}.parquet')
-    (tmp_path / 'toy' / 'stats.json').write_text(json.dumps({'dataset': 'ml-100k'}))
-    save_vectors({'vectors': iv}, tmp_path / 'vec' / 'minilm' / 'item_vectors.safetensors')
-    save_vectors({r: pv for r in ROLES}, tmp_path / 'vec' / 'minilm' / 'user_text_vectors.safetensors')
+    data, iv, pv = _stage_folders(tmp_path)
     raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'max_epochs': 2,
                                                       'eval_every': 1, 'item_bias': True, 'profile_prior': True}}}
     params = resolve_params(raw)
