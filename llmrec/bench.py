@@ -235,7 +235,7 @@ def run_bench_scaling(out_csv, # tidy rows (benchmark `scaling`) to write
                       cache_dir='models/encoders', device=None) -> pd.DataFrame: # default: the profile's accelerator
     "Stage `bench-scaling`: wall seconds of encoding, one alignment epoch and ranking at several sizes each."
     from llmrec.baselines import device_name
-    from llmrec.encode import item_texts
+    from llmrec.encode import encode_params, item_texts
     b, profile, run = params['bench'], params['profile'], params.get('run', {})
     dev = torch.device(device or ('cuda' if run.get('accelerator') in ('gpu', 'cuda') else 'cpu'))
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise LlmrecError('device cuda asked for but no GPU is visible')
@@ -246,9 +246,10 @@ def run_bench_scaling(out_csv, # tidy rows (benchmark `scaling`) to write
                          'device': name, 'metric': 'wall_s', 'value': float(s)})
         print(f'scaling {step} on {name}: ' + ', '.join(f'{key}={n:,} {s:.3f} s' for n, s in zip(sizes, secs)) +
               f' (exponent {scaling_exponent(sizes, secs):.2f})')
-    texts = item_texts(pd.read_parquet(Path(data_dir) / 'items.parquet'), params['encode']['description_chars'])
+    ep = encode_params(params['encode'], Path(data_dir).resolve().name)  # the dataset's own text settings
+    texts = item_texts(pd.read_parquet(Path(data_dir) / 'items.parquet'), ep['description_chars'])
     sizes = b['scaling_encode_sizes']
-    add('encode', sizes, time_encode(_encoder(params, cache_dir, dev), texts, sizes, params['encode']['item_max_tokens']), 'n_items')
+    add('encode', sizes, time_encode(_encoder(params, cache_dir, dev), texts, sizes, ep['item_max_tokens']), 'n_items')
     users, n_items = b['scaling_align_users'], b['scaling_align_items']
     add('align', users, [time_align_epoch(n, n_items, run=dict(run, accelerator='gpu' if dev.type == 'cuda' else 'cpu'))
                          for n in users], 'n_users', n_items=n_items)

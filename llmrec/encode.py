@@ -13,14 +13,14 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import LlmrecError, register_params, write_csv, write_json
+from .config import DATASETS, LlmrecError, register_params, write_csv, write_json
 
 # %% auto #0
-__all__ = ['ENCODE_DEFAULTS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'known_encoder_spec', 'clean_text',
-           'item_text', 'item_texts', 'user_demographics', 'profile_text', 'user_profiles', 'package_dir', 'minilm_dir',
-           'smollm2_dir', 'encoder_name', 'resolve_encoder', 'pick_device', 'pool', 'TextEncoder', 'save_vectors',
-           'load_vectors', 'encode_cached', 'encode_fabric', 'load_encoder', 'dataset_texts', 'encode', 'encoder_flops',
-           'matmul_peak_tflops', 'bench_encode']
+__all__ = ['ENCODE_DEFAULTS', 'TEXT_KEYS', 'POOLINGS', 'TEMPLATE_VERSION', 'PROFILE_ROLES', 'SMOLLM2_GGUF', 'known_encoder_spec',
+           'encode_params', 'clean_text', 'item_text', 'item_texts', 'user_demographics', 'profile_text',
+           'user_profiles', 'package_dir', 'minilm_dir', 'smollm2_dir', 'encoder_name', 'resolve_encoder',
+           'pick_device', 'pool', 'TextEncoder', 'save_vectors', 'load_vectors', 'encode_cached', 'encode_fabric',
+           'load_encoder', 'dataset_texts', 'encode', 'encoder_flops', 'matmul_peak_tflops', 'bench_encode']
 
 # %% ../nbs/10_encode.ipynb #a05edc5f
 ENCODE_DEFAULTS = {
@@ -34,6 +34,9 @@ ENCODE_DEFAULTS = {
     'bench_texts': 1000,      # texts timed by the encode benchmark
     'bench_rounds': 2,        # timed rounds per system, interleaved; the fastest round counts (as `timeit` does)
 }
+TEXT_KEYS = ('item_max_tokens', 'user_max_tokens', 'profile_items', 'description_chars')  # a dataset may set its own
+ENCODE_DEFAULTS.update({ds: {k: None for k in TEXT_KEYS} for ds in DATASETS})  # None: the section's value
+_LOW = {'item_max_tokens': 8, 'user_max_tokens': 8, 'profile_items': 1, 'description_chars': 0}
 POOLINGS = ('mean', 'last', 'cls')
 
 def known_encoder_spec(spec) -> bool:
@@ -54,7 +57,15 @@ register_params('encode', ENCODE_DEFAULTS, {
     'batch_tokens': (lambda v: v >= 0, 'must be >= 0'),
     'bench_texts': (lambda v: v >= 1, 'must be >= 1'),
     'bench_rounds': (lambda v: v >= 1, 'must be >= 1'),
+    **{f'{ds}.{k}': (lambda v, lo=_LOW[k]: v is None or (isinstance(v, int) and not isinstance(v, bool) and lo <= v <= 8192),
+                     f"null (the section's {k}) or an integer in [{_LOW[k]}, 8192]") for ds in DATASETS for k in TEXT_KEYS},
 })
+
+def encode_params(section:dict, # the resolved `encode` section
+                  dataset:str) -> dict:
+    "The encode settings of `dataset`: the section's, with the text settings the dataset sets for itself."
+    own = section.get(dataset) or {}
+    return {**section, **{k: v for k, v in own.items() if k in TEXT_KEYS and v is not None}}
 
 # %% ../nbs/10_encode.ipynb #9ae818bf
 TEMPLATE_VERSION = 'item-v1/profile-v1'
@@ -381,7 +392,7 @@ def _tables(data_dir):
 
 def dataset_texts(data_dir, params:dict) -> dict[str, list[str]]:
     "The texts of one dataset: `items` (item_idx order) and `users_fit`, `users_valid`, `users_test` (user_idx order)."
-    p = params['encode']
+    p = encode_params(params['encode'], Path(data_dir).resolve().name)
     items, users, inter = _tables(data_dir)
     return {'items': item_texts(items, p['description_chars']),
             **{f'users_{r}': user_profiles(users, items, inter, p['profile_items'], r) for r in PROFILE_ROLES}}
@@ -392,8 +403,9 @@ def encode(data_dir, # canonical tables of one dataset (`data/<dataset>`)
            cache_dir='models/encoders', # converted models and the vector cache (outside DVC outputs)
            progress:bool=True) -> dict|None:
     "Encode items and user profiles of one dataset with every configured encoder; return the manifest (None off rank 0)."
-    p, data_dir, out_dir = params['encode'], Path(data_dir), Path(out_dir)
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
     dataset = data_dir.resolve().name
+    p = encode_params(params['encode'], dataset)
     texts = dataset_texts(data_dir, params)
     manifest = {'dataset': dataset, 'template_version': TEMPLATE_VERSION, 'item_max_tokens': p['item_max_tokens'],
                 'user_max_tokens': p['user_max_tokens'], 'profile_items': p['profile_items'],
@@ -451,7 +463,7 @@ def bench_encode(data_dir, # canonical tables; its item texts are encoded
                  peak_tflops:float|None=None) -> pd.DataFrame: # GPU only: measured bf16 ceiling (measured here if None)
     "Time llmrec encoding against `SentenceTransformer.encode` on the same texts; write and return tidy rows."
     from sentence_transformers import SentenceTransformer
-    p = params['encode']
+    p = encode_params(params['encode'], Path(data_dir).resolve().name)
     texts = dataset_texts(data_dir, params)['users_test' if kind == 'users' else 'items'][:p['bench_texts']]
     enc = load_encoder(spec, params, cache_dir, device)
     dev, mt = enc.device, p['item_max_tokens' if kind == 'items' else 'user_max_tokens']

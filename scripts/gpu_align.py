@@ -9,6 +9,11 @@ mostly idle). Outputs mirror the DVC layout under --root; `scripts/gpu_align.sh`
     python scripts/gpu_align.py encode --datasets ml-100k ... --encoders minilm --bench microlens-50k --out OUT
     python scripts/gpu_align.py train --datasets ... --models llmrec ... [--grid JSON] --workers 12 --tag minilm --out OUT
 
+A validation round on the text the encoder reads (the `encode` params item_max_tokens, description_chars,
+user_max_tokens, profile_items): `encode --variant NAME --set JSON` writes vectors made with those params changed to
+models/paper/<ds>/encode-NAME, and a grid point {"encode": "NAME"} trains on them (the point's other keys are align
+hyperparameters). The tuning table records each run's encode params from the manifest of the vectors it read.
+
 `--accelerator cpu` runs the same on this CPU (fp32), e.g. a grid on IBM articles (about 4 min a run on 2 cores), after `encode`
 with the same flag and `--root` (its vectors go under ROOT/models/paper/<ds>/encode, where `train --root ROOT` reads them).
 """
@@ -18,6 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
 COST = {'microlens-50k': 0, 'amazon-scientific': 1, 'ml-100k': 2, 'ibm-articles': 3}  # biggest first
+ENC_KEYS = ('item_max_tokens', 'description_chars', 'user_max_tokens', 'profile_items')  # what an encode variant may change
+
+
+def enc_dir(root, profile, ds, variant=None) -> Path:
+    "The vectors a run reads: the stage's encode folder, or an encode variant's (`encode --variant NAME`)."
+    return Path(root) / (f'models/{profile}/{ds}/encode' + (f'-{variant}' if variant else ''))
 
 
 def load_params(profile='paper', accelerator=None):
@@ -45,11 +56,18 @@ def cmd_encode(a):
     from llmrec.encode import bench_encode, encode, matmul_peak_tflops
     p = load_params(a.profile, a.accelerator)
     p['encode']['encoders'] = a.encoders
+    changed = json.loads(a.set) if a.set else {}
+    if set(changed) - set(ENC_KEYS): raise SystemExit(f'--set: only {ENC_KEYS} may change, got {sorted(changed)}')
+    if changed and not a.variant: raise SystemExit('--set needs --variant (the stage folder keeps the params.yaml vectors)')
     root, out = Path(a.root), Path(a.out)
+    cache = Path(a.cache) if a.cache else root / 'models/encoders'
     for ds in a.datasets:
         t = time.time()
-        m = encode(f'data/{ds}', root / f'models/{a.profile}/{ds}/encode', p, cache_dir=root / 'models/encoders', progress=False)
-        print(ds, {k: (v['seconds'], v['cache_hits']) for k, v in m['encoders'].items()}, f'{time.time() - t:.1f} s', flush=True)
+        # a variant's settings win over the section's and over the dataset's own (params.yaml encode.<profile>.<ds>)
+        pe = {**p['encode'], **changed, ds: {**(p['encode'].get(ds) or {}), **changed}}
+        m = encode(f'data/{ds}', enc_dir(root, a.profile, ds, a.variant), {**p, 'encode': pe}, cache_dir=cache, progress=False)
+        print(ds, a.variant or '', {k: m[k] for k in ENC_KEYS},
+              {k: (v['seconds'], v['cache_hits']) for k, v in m['encoders'].items()}, f'{time.time() - t:.1f} s', flush=True)
     if a.bench:
         peak = matmul_peak_tflops() if p['run']['accelerator'] in ('gpu', 'cuda') else None
         p['encode']['bench_texts'] = a.bench_texts
@@ -71,10 +89,16 @@ def _job(job):
     ds, name, seed, hp, test, root, profile, accelerator = job
     p = load_params(profile, accelerator)
     data = load_recdata(f'data/{ds}')
+    hp = dict(hp); variant = hp.pop('encode', None)  # a grid point's encode variant (validation rounds only)
+    if variant and test: raise SystemExit(f'{ds}: final runs read the stage vectors; an encode variant is for validation')
+    vectors = enc_dir(root, profile, ds, variant)
     t = time.time()
-    r = align_run(name, data, p['align'], p['run'], Path(root) / f'models/{profile}/{ds}/encode', seed, hp, test)
+    r = align_run(name, data, p['align'], p['run'], vectors, seed, hp, test)
     rows = save_run(r, ds, profile, Path(root) / f'models/{profile}/{ds}/align') if test else None
     r.per_user = None  # the parquet is on disk; keep what travels back small
+    if not test:  # the tuning table records the text each run read
+        man = json.loads((vectors / 'manifest.json').read_text())
+        r.hparams['encode'] = variant or ''; r.extras.update({k: man.get(k) for k in ENC_KEYS})
     return ds, r, rows, time.time() - t
 
 
@@ -102,13 +126,16 @@ def cmd_train(a):
         hp.update({ds: v for ds, v in json.loads(Path(f).read_text()).items() if ds in hp})
     grid = json.loads(a.grid) if a.grid else {}
     grid = {ds: grid.get(ds, grid.get('*', [])) for ds in datasets}
-    tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1]
+    tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1 or (grid[ds] and a.no_final)]  # --no-final: one point too
+    if not a.no_final and any(pt.get('encode') for ds in datasets for pt in grid[ds]):
+        raise SystemExit('a grid with encode variants is validation only: run it with --no-final')
     seeds = p['run']['seeds']
     final = lambda dss: [(ds, m, s, hp[ds], True, str(root), prof, a.accelerator) for ds in dss for m in a.models for s in seeds]
     # wave 1: the validation grid (seed 0, full model, test never scored) and the final runs of untuned datasets
     jobs = [(ds, 'llmrec', 0, {**hp[ds], **pt}, False, str(root), prof, a.accelerator) for ds in tuned_ds for pt in grid[ds]]
     keys = sorted({k for ds in tuned_ds for pt in grid[ds] for k in pt})  # the grid's axes, printed with each run
-    wave1 = _pool(jobs + final([ds for ds in datasets if ds not in tuned_ds]), a.workers, keys)
+    untuned = [] if a.no_final else [ds for ds in datasets if ds not in tuned_ds]  # --no-final: test is never scored
+    wave1 = _pool(jobs + final(untuned), a.workers, keys) if jobs or untuned else []
     tuned = [(ds, r, rows) for ds, r, rows in wave1 if rows is None]
     done = [(ds, r, rows) for ds, r, rows in wave1 if rows is not None]
     if tuned:
@@ -120,6 +147,8 @@ def cmd_train(a):
         table.to_csv(out / f'tuning-{a.tag}.csv', index=False); print(table.to_string(), flush=True)
         before = {ds: dict(hp[ds]) for ds in tuned_ds}
         for ds in tuned_ds: hp[ds] = max((r for d, r, _ in tuned if d == ds), key=lambda r: r.valid['NDCG@10']).hparams
+        for ds in tuned_ds:  # a chosen encode variant is not an align hyperparameter: say so, and keep the align part
+            if hp[ds].pop('encode', ''): print(f'{ds}: an encode variant won; set its params and encode again before finals')
         if a.skip_unchanged:  # the grid kept the settings the committed finals already used: nothing new to test
             kept = [ds for ds in tuned_ds if hp[ds] == before[ds]]
             if kept: print(f'unchanged, no finals: {kept}', flush=True)
@@ -143,6 +172,9 @@ def main():
         s.add_argument('--accelerator', default=None, choices=['cpu'], help="'cpu': the profile's runs on this CPU (fp32)")
         if name != 'peak': s.add_argument('--datasets', nargs='+', default=list(COST))
     s = sub.choices['encode']; s.add_argument('--encoders', nargs='+', default=['minilm'])
+    s.add_argument('--variant', default=None, help='write to models/<profile>/<ds>/encode-VARIANT (with --set)')
+    s.add_argument('--set', default=None, help=f'JSON: encode params changed for this variant, among {ENC_KEYS}')
+    s.add_argument('--cache', default=None, help='vector cache folder (default ROOT/models/encoders); variants may share one')
     s.add_argument('--bench', default=None); s.add_argument('--bench-texts', type=int, default=50000)
     s = sub.choices['train']; s.add_argument('--models', nargs='+', required=True); s.add_argument('--grid', default=None)
     s.add_argument('--workers', type=int, default=12); s.add_argument('--tag', default='run')

@@ -137,5 +137,13 @@ F10) # fifteenth session: llmrec-smollm2 on Amazon Scientific at the batch size 
   tar czf "$OUT/align-smollm2r8.tgz" results/runs/paper/*/align-smollm2r8* results/bench-runs/paper/*/align-smollm2r8* \
     models/paper/*/align/llmrec-smollm2* hparams-smollm2r8.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10"; exit 2;;
+F11) # seventeenth session: llmrec-smollm2 on Amazon Scientific and MicroLens-50k with the text settings
+     # scripts/gpu_tune.sh TH chose (params.yaml encode.paper: Scientific item_max_tokens 64, MicroLens profile_items 10;
+     # the align settings unchanged). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific data/microlens-50k]
+  smollm2_run "amazon-scientific microlens-50k" smollm2r9 6 results/device-runs/round7/TD/hparams-grid10.json \
+    results/device-runs/round7/TE/hparams-grid10.json
+  tar czf "$OUT/align-smollm2r9.tgz" results/runs/paper/*/align-smollm2r9* results/bench-runs/paper/*/align-smollm2r9* \
+    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r9.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10|F11"; exit 2;;
 esac

@@ -122,6 +122,19 @@
 #     --round 1 --device-note /shared-with-align   (then TF --round 2 and TG --round 3, --device-note /shared-by-up-to-10-runs;
 #     the last import's finals are the paper's)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets microlens-50k  (unchanged)
+# Seventeenth session (one H200): TH (DSS="amazon-scientific ibm-articles"), then MicroLens' TH, whose carry would pass
+# 64 MiB with MiniLM: a call with [.gpu/site] ran `mkdir -p ~/site && cp -r .gpu/site/. ~/site/` first, and TH linked it
+# back (as TJ does); TI; the same copy again, then TJ; P1, P2 and F11 of scripts/gpu_align.sh (llmrec-smollm2). What came
+# back: results/device-runs/round8/{TH-sci-ibm,TH-microlens,TI,TJ,F11} (TI's train log was past the call's 8 files: the
+# lines it printed are in TI/train-r17.log; its interact tuning.csv was fetched by one more call from the warm machine). Imports:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round8/TH-sci-ibm/tuning-grid11.csv --round 8 \
+#     --hparams results/device-runs/round7/TD/hparams-grid10.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round8/TH-microlens/tuning-grid11.csv --round 5 \
+#     --hparams results/device-runs/round7/TE/hparams-grid10.json
+#   python scripts/merge_gpu_results.py results/device-runs/round8/TI/align-r17.tgz results/device-runs/round8/TJ/align-r17.tgz \
+#     results/device-runs/round8/F11/align-smollm2r9.tgz
+#   python scripts/import_gpu_interact.py --src results/device-runs/round8/TI results/device-runs/round8/TJ
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -143,6 +156,20 @@ grid_round() {  # $1 datasets, $2 tag (the grid is scripts/align_<tag>.json), $3
   ls results/runs/paper/*/align-"$tag".csv > /dev/null 2>&1 || return 0  # no finals: the grid alone, or nothing changed
   tar czf "$OUT/align-$tag.tgz" $(ls -d results/runs/paper/*/align-"$tag".csv results/bench-runs/paper/*/align-"$tag".csv \
     models/paper/*/align hparams-"$tag".json 2>/dev/null) 2>&1 | tail -2
+}
+variant() {  # $1 datasets, $2 variant name, $3 JSON of encode params: vectors of the text read another way (encode-<name>)
+  timeout 240 python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm --variant "$2" --set "$3" --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights'
+}
+site_link() {  # a call that could not carry .gpu/site (MiniLM) with its data reads the copy an earlier call left in ~/site
+  [ -d .gpu/site ] || { [ -d "$HOME/site" ] && mkdir -p .gpu && ln -sfn "$HOME/site" .gpu/site; }
+}
+finals() {  # $1 datasets, $2 tag, $3 models: encode with params.yaml, then the models x 3 seeds at its settings, test scored
+  encode "$1" 150
+  timeout 300 python3 scripts/gpu_align.py train --datasets $1 --models $3 --workers 12 --tag "$2" --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights' | tee "$OUT/train-$2.log"
+  tar czf "$OUT/align-$2.tgz" $(ls -d results/runs/paper/*/align-"$2".csv results/bench-runs/paper/*/align-"$2".csv \
+    models/paper/*/align models/paper/*/encode/manifest.json hparams-"$2".json 2>/dev/null) 2>&1 | tail -2
 }
 microlens_baselines() {  # $1 the round's points (JSON file): MicroLens-50k's BPR and LightGCN grid, then its finals
   timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
@@ -282,6 +309,41 @@ TG)  # their third round: TF chose width 256 for both, its grid's edge, so 512 a
      # IBM's LightGCN went past its edge (scripts/baselines_microlens3.json); then the finals. [data/microlens-50k]
   microlens_baselines scripts/baselines_microlens3.json
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG"; exit 2;;
+TH)  # seventeenth session: an eighth round on the text the encoder reads, which no round had varied (params.yaml's encode
+     # section: Scientific's item texts run past 128 tokens for 63 % of its items, its profiles past 256 for 12 %; IBM's
+     # and MicroLens' item texts are titles under 128 tokens, so only their profiles vary): item_max_tokens 64 / 256 /
+     # 512 (with description_chars 2000), no description, profile_items 10 / 50 (with user_max_tokens 512);
+     # scripts/align_grid11.json, seed 0, validation only (an encode variant has no finals: params.yaml must change
+     # first). DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles .gpu/site], or
+     # DSS=microlens-50k [data/microlens-50k .gpu/site]
+  DSS="${DSS:?name the datasets: DSS=...}"
+  site_link
+  case " $DSS " in *" amazon-scientific "*)
+    variant amazon-scientific i64 '{"item_max_tokens": 64}'
+    variant amazon-scientific i256 '{"item_max_tokens": 256}'
+    variant amazon-scientific i512 '{"item_max_tokens": 512, "description_chars": 2000}'
+    variant amazon-scientific nodesc '{"description_chars": 0}';;
+  esac
+  variant "$DSS" p10 '{"profile_items": 10}'
+  variant "$DSS" p50 '{"profile_items": 50, "user_max_tokens": 512}'
+  grid_round "$DSS" grid11 170 420 --models llmrec --no-final  # the stage vectors (their cached items shared)
+  ;;
+TI)  # the finals of TH's choice on Amazon Scientific (params.yaml encode.paper: item_max_tokens 64): the models that read
+     # item text (llmrec, llmrec-noalign, llmrec-noprofile) x 3 seeds, test scored once (llmrec-nollm reads no text: its rows
+     # stand), then the paper interaction with the served model they make. [data/amazon-scientific .gpu/site]
+  finals amazon-scientific r17 "llmrec llmrec-noalign llmrec-noprofile"
+  interact amazon-scientific 400
+  ;;
+TJ)  # the same on MicroLens-50k (encode.paper: profile_items 10): llmrec x 3 seeds (the other models read no profile),
+     # then the paper interaction. MiniLM and MicroLens together are over a call's 64 MiB: a call before this one
+     # copies .gpu/site to the home folder ([.gpu/site]: mkdir -p ~/site && cp -r .gpu/site/. ~/site/), which stays while
+     # the machine is warm; this one links it back. [data/microlens-50k]
+  site_link
+  finals microlens-50k r17 llmrec
+  interact microlens-50k 420
+  # a call returns at most 8 files: the small ones travel in one archive
+  (cd "$OUT" && tar czf logs-TJ.tgz train-r17.log hparams-r17.json gpu.txt timing.txt && rm train-r17.log hparams-r17.json gpu.txt timing.txt)
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ"; exit 2;;
 esac
 ls -la "$OUT"

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from llmrec.config import LlmrecError, resolve_params, write_parquet
-from llmrec.encode import (TextEncoder, encode, encode_cached, encoder_name, item_text, load_vectors, minilm_dir, pool,
-                           resolve_encoder, user_profiles)
+from llmrec.encode import (TextEncoder, dataset_texts, encode, encode_cached, encoder_name, item_text, load_vectors,
+                           minilm_dir, pool, resolve_encoder, user_profiles)
 
 
 def _tables(n_users=30, n_items=40, seed=0):
@@ -113,6 +113,25 @@ def test_encode_stage_writes_vectors_and_manifest(tiny_bert, tmp_path):
     assert (tmp_path / 'out' / 'manifest.json').exists()
     m2 = encode(tmp_path / 'toy', tmp_path / 'out', params, cache_dir=tmp_path / 'enc', progress=False)
     assert m2['encoders'][name]['cache_hits'] == 4
+
+
+def test_a_dataset_reads_its_own_text_settings(tiny_bert, tmp_path):
+    "encode.<dataset> overrides the section's text settings for that dataset's folder only, and the manifest says so."
+    items, users, inter = _tables()
+    for ds in ('ml-100k', 'ibm-articles'):
+        for df, f in ((items, 'items'), (users, 'users'), (inter, 'interactions')): write_parquet(df, tmp_path / ds / f'{f}.parquet')
+    raw = {'encode': {'encoders': [str(tiny_bert)], 'paper': {'ml-100k': {'profile_items': 1, 'item_max_tokens': 16}}}}
+    paper, demo = resolve_params(raw, 'paper'), resolve_params(raw, 'demo')
+    recent = lambda texts: [t.split('Recently: ')[-1].count('; ') + 1 for t in texts if 'Recently: ' in t]
+    assert set(recent(dataset_texts(tmp_path / 'ml-100k', paper)['users_test'])) == {1}
+    assert max(recent(dataset_texts(tmp_path / 'ibm-articles', paper)['users_test'])) > 1  # another dataset: the section's
+    assert max(recent(dataset_texts(tmp_path / 'ml-100k', demo)['users_test'])) > 1       # another profile: the section's
+    m = encode(tmp_path / 'ml-100k', tmp_path / 'out', paper, cache_dir=tmp_path / 'enc', progress=False)
+    assert (m['item_max_tokens'], m['profile_items'], m['user_max_tokens']) == (16, 1, 256)
+    with pytest.raises(LlmrecError, match="encode.ml-100k.item_max_tokens' = 4 is out of range"):
+        resolve_params({'encode': {'ml-100k': {'item_max_tokens': 4}}})
+    with pytest.raises(LlmrecError, match="unknown key 'encode.ml-100k.batch_size'"):  # only text settings are per dataset
+        resolve_params({'encode': {'ml-100k': {'batch_size': 8}}})
 
 
 def test_minilm_puts_similar_items_near():

@@ -32,7 +32,7 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv', 'align-tuning-paper.csv',  # inputs made outside
               'sasrec-tuning-paper.csv', 'baseline-tuning-paper.csv'):  # the pipeline (own env / GPU runs)
         shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
-    for d in ('genret-runs', 'reason-examples', 'reason-decoding', 'reason-tuning'):
+    for d in ('genret-runs', 'reason-examples', 'reason-decoding', 'reason-tuning', 'encode-manifests'):
         shutil.copytree(ROOT / 'results' / d, proj / 'results' / d)
     (proj / 'dvc.yaml').write_text(yaml.safe_dump(pipeline, sort_keys=False))
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())

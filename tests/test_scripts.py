@@ -135,3 +135,31 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
          '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t['round'].iloc[6:]) == [7] * 3 and list(t.init_temperature.iloc[6:]) == [0.3, 0.07, 0.5]
+    # a round on the text the encoder read: gpu_align.py writes each run's encode settings (and the variant's name)
+    enc = {'item_max_tokens': 128, 'description_chars': 600, 'user_max_tokens': 256, 'profile_items': 20}
+    pd.DataFrame([{'dataset': 'ds1', 'encode': None, 'val_NDCG@10': 0.15, **fitted, **enc},
+                  {'dataset': 'ds1', 'encode': 'i64', 'val_NDCG@10': 0.16, **fitted, **enc, 'item_max_tokens': 64}]
+                 ).to_csv(tmp_path / 'grid8.csv', index=False)
+    _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid8.csv'), '--round', '8', '--hparams', str(tmp_path / 'hp6.json'),
+         '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t.item_max_tokens) == [128] * 10 + [64] and (t.profile_items == 20).all() and 'encode' not in t
+    assert list(t['round'].iloc[-2:]) == [8, 8] and t.whiten.iloc[-1]  # the rest from the hparams it ran on
+
+
+def test_merge_keeps_the_encoders_that_read_the_same_texts(tmp_path):
+    "Each archive holds its own encoder's manifest: merged, the record lists every encoder that read the same texts."
+    texts = {'template_version': 'v1', 'item_max_tokens': 128, 'description_chars': 600, 'user_max_tokens': 256, 'profile_items': 20}
+    def archive(name, enc, **changed):
+        d = tmp_path / name / 'models/paper/ds1/encode'; d.mkdir(parents=True)
+        (d / 'manifest.json').write_text(json.dumps({**texts, **changed, 'dataset': 'ds1', 'encoders': {enc: {'dim': 8}}}))
+        with tarfile.open(tmp_path / f'{name}.tgz', 'w:gz') as t: t.add(tmp_path / name / 'models', 'models')
+        return str(tmp_path / f'{name}.tgz')
+    out = tmp_path / 'repo'; out.mkdir()
+    _run('merge_gpu_results.py', archive('a', 'minilm'), archive('b', 'smollm2'), cwd=out)
+    rec = lambda: json.loads((out / 'results/encode-manifests/paper/ds1.json').read_text())
+    assert set(rec()['encoders']) == {'minilm', 'smollm2'}
+    _run('merge_gpu_results.py', archive('c', 'smollm2', item_max_tokens=64), cwd=out)  # other texts: the old record goes
+    assert set(rec()['encoders']) == {'smollm2'} and rec()['item_max_tokens'] == 64
+    _run('merge_gpu_results.py', archive('d', 'minilm', item_max_tokens=64), cwd=out)   # the same texts: kept beside it
+    assert set(rec()['encoders']) == {'minilm', 'smollm2'}
