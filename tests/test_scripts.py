@@ -1,5 +1,6 @@
 "The import scripts that turn device runs into committed results: which grid point is marked chosen, what is kept."
-import json, subprocess, sys, tarfile
+import contextlib, io, json, runpy, sys, tarfile
+from unittest import mock
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,12 @@ def _per_user(seed, n=20):
 
 
 def _run(script, *args, cwd):
-    r = subprocess.run([sys.executable, str(ROOT / 'scripts' / script), *args], cwd=cwd, capture_output=True, text=True,
-                       env={'PYTHONPATH': str(ROOT), 'PATH': '/usr/bin:/bin'})
-    assert r.returncode == 0, r.stderr
-    return r.stdout
+    "Run a script as `python scripts/<script> args` would, from `cwd`, in this process (llmrec's imports are paid once)."
+    path, out = ROOT / 'scripts' / script, io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), mock.patch.object(sys, 'argv', [str(path), *args]):
+        try: runpy.run_path(str(path), run_name='__main__')
+        except SystemExit as e: assert not e.code, f'{script} {" ".join(args)}: exit {e.code}'
+    return out.getvalue()
 
 
 def _tune(ds, point, hp, ndcg):
