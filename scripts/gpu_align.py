@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
 COST = {'microlens-50k': 0, 'amazon-scientific': 1, 'ml-100k': 2, 'ibm-articles': 3}  # biggest first
-ENC_KEYS = ('item_max_tokens', 'description_chars', 'user_max_tokens', 'profile_items')  # what an encode variant may change
+from llmrec.encode import TEXT_KEYS as ENC_KEYS  # what an encode variant may change: a dataset's own text settings
 
 
 def enc_dir(root, profile, ds, variant=None) -> Path:

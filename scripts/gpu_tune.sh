@@ -154,8 +154,11 @@ grid_round() {  # $1 datasets, $2 tag (the grid is scripts/align_<tag>.json), $3
     --workers 16 --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-$tag.log"
   nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
   ls results/runs/paper/*/align-"$tag".csv > /dev/null 2>&1 || return 0  # no finals: the grid alone, or nothing changed
-  tar czf "$OUT/align-$tag.tgz" $(ls -d results/runs/paper/*/align-"$tag".csv results/bench-runs/paper/*/align-"$tag".csv \
-    models/paper/*/align hparams-"$tag".json 2>/dev/null) 2>&1 | tail -2
+  pack "$tag"
+}
+pack() {  # $1 tag: what a call's finals wrote (rows, bench rows, served models, encode manifests, hparams) as align-<tag>.tgz
+  tar czf "$OUT/align-$1.tgz" $(ls -d results/runs/paper/*/align-"$1".csv results/bench-runs/paper/*/align-"$1".csv \
+    models/paper/*/align models/paper/*/encode/manifest.json hparams-"$1".json 2>/dev/null) 2>&1 | tail -2
 }
 variant() {  # $1 datasets, $2 variant name, $3 JSON of encode params: vectors of the text read another way (encode-<name>)
   timeout 240 python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm --variant "$2" --set "$3" --out "$OUT" 2>&1 \
@@ -168,8 +171,7 @@ finals() {  # $1 datasets, $2 tag, $3 models: encode with params.yaml, then the 
   encode "$1" 150
   timeout 300 python3 scripts/gpu_align.py train --datasets $1 --models $3 --workers 12 --tag "$2" --out "$OUT" 2>&1 \
     | grep -v 'Loading weights' | tee "$OUT/train-$2.log"
-  tar czf "$OUT/align-$2.tgz" $(ls -d results/runs/paper/*/align-"$2".csv results/bench-runs/paper/*/align-"$2".csv \
-    models/paper/*/align models/paper/*/encode/manifest.json hparams-"$2".json 2>/dev/null) 2>&1 | tail -2
+  pack "$2"
 }
 microlens_baselines() {  # $1 the round's points (JSON file): MicroLens-50k's BPR and LightGCN grid, then its finals
   timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
@@ -310,8 +312,9 @@ TG)  # their third round: TF chose width 256 for both, its grid's edge, so 512 a
   microlens_baselines scripts/baselines_microlens3.json
   ;;
 TH)  # seventeenth session: an eighth round on the text the encoder reads, which no round had varied (params.yaml's encode
-     # section: Scientific's item texts run past 128 tokens for 63 % of its items, its profiles past 256 for 12 %; IBM's
-     # and MicroLens' item texts are titles under 128 tokens, so only their profiles vary): item_max_tokens 64 / 256 /
+     # section: Scientific's item texts run past 128 tokens for 63 % of its items, its test profiles past 256 for 11 %; IBM's
+     # and MicroLens' item texts are titles under 128 tokens, so only their profiles vary: scripts/text_lengths.py,
+     # results/encode-text-lengths.csv): item_max_tokens 64 / 256 /
      # 512 (with description_chars 2000), no description, profile_items 10 / 50 (with user_max_tokens 512);
      # scripts/align_grid11.json, seed 0, validation only (an encode variant has no finals: params.yaml must change
      # first). DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles .gpu/site], or

@@ -13,9 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from llmrec.align import ALIGN_MODELS
 from llmrec.config import write_csv, write_json
+from llmrec.encode import TEXT_KEYS
+from llmrec.evaluate import METRICS
 
-TEXT = ('template_version', 'item_max_tokens', 'description_chars', 'user_max_tokens', 'profile_items')
+TEXT = ('template_version', *TEXT_KEYS)  # what the texts were made from
 
 
 def merge_manifest(old:dict|None, new:dict) -> dict:
@@ -32,8 +35,6 @@ for tgz in sys.argv[1:]:
         manifests[ds] = merge_manifest(manifests.get(ds), json.loads(f.read_text())); f.unlink()
 for kind in ('runs', 'bench-runs'):
     for d in sorted((stage / 'results' / kind / 'paper').glob('*')):
-        from llmrec.align import ALIGN_MODELS  # here: torch and Lightning load only where there are runs to sort
-        from llmrec.evaluate import METRICS
         current = Path('results') / kind / 'paper' / d.name / 'align.csv'  # earlier imports: kept unless rerun
         df = pd.concat([pd.read_csv(f) for f in [current] * current.exists() + sorted(d.glob('align-*.csv'))],
                        ignore_index=True)

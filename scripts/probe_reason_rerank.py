@@ -19,8 +19,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llmrec.config import load_params, write_csv
 from llmrec.data import load_recdata
-from llmrec.generate import (_candidate_counts, _rouge_l, capped_splits, detokenize, load_pools, mbr_utility, reason_data,
-                             tokenize, user_features)
+from llmrec.generate import (_rouge_l, capped_splits, choose_decoding, decoding_table, detokenize, load_pools,
+                             mbr_utility, reason_data, tokenize, user_features)
 
 DS, LENGTHS = 'amazon-musical-instruments', (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
 
@@ -35,7 +35,6 @@ def main(argv=None):
     rd = reason_data(load_recdata(f'data/{DS}'), hp['item_keywords'], hp['item_tokens'])
     _, valid = capped_splits(rd, hp['max_test'])
     uf, rows = user_features(rd), []
-    users, items = valid.user_idx.to_numpy(), valid.item_idx.to_numpy()
     sents = [detokenize(tokenize(s)) for s in valid.sentence]
     for src in map(Path, a.pools):
         for m in a.models:
@@ -47,36 +46,29 @@ def main(argv=None):
                 g = int(bool(c.ground))
                 cands, lp = pools[f'beams/valid/{g}']
                 samples = pools.get(f'samples/valid/{g}')
-                N, K = lp.shape
-                C = _candidate_counts(cands, users, items, rd, uf)
-                U = mbr_utility(cands, samples) if c.mbr else 0.0
+                N = len(cands)
+                U = mbr_utility(cands, samples) if c.mbr else None
                 score = lambda cs: _rouge_l([x for row in cs for x in row], list(np.repeat(sents, len(cs[0])))).reshape(N, -1)
-                R = score(cands)
-                Fm = np.array([[f in set(x) for x in row] for row, f in zip(cands, valid.feature)])
-                Ln = np.array([[len(x) for x in row] for row in cands], float)
-                base = lp + C @ np.array([c.true, -c.false, c.user]) + c.mbr * U
+                R, Ln = score(cands), np.array([[len(x) for x in row] for row in cands], float)
                 common = {'model': m, 'seed': seed, 'ground': bool(c.ground), 'true': c.true, 'false': c.false, 'user': c.user,
                           'mbr': c.mbr, 'ref_words': np.mean([len(tokenize(s)) for s in valid.sentence])}
-                rows.append({**common, 'rerank': 'oracle-beams', 'length': np.nan, 'ROUGE-L': R.max(1).mean(), 'FMR': np.nan,
-                             'grounding_precision': np.nan, 'words': Ln[np.arange(N), R.argmax(1)].mean()})
+                rows.append({**common, 'rerank': 'oracle-beams', 'ROUGE-L': R.max(1).mean(),
+                             'words': Ln[np.arange(N), R.argmax(1)].mean()})
                 if samples:
-                    RS = score(samples)
-                    rows.append({**common, 'rerank': 'oracle-beams+samples', 'length': np.nan,
-                                 'ROUGE-L': np.maximum(R.max(1), RS.max(1)).mean(), 'FMR': np.nan, 'grounding_precision': np.nan,
-                                 'words': np.nan})
-                for lam in LENGTHS:
-                    k = (base + lam * Ln).argmax(1); cc = C[np.arange(N), k]
-                    rows.append({**common, 'rerank': 'chosen+length', 'length': lam, 'ROUGE-L': R[np.arange(N), k].mean(),
-                                 'FMR': Fm[np.arange(N), k].mean(), 'grounding_precision': cc[:, 0].sum() / max(cc[:, :2].sum(), 1),
-                                 'words': Ln[np.arange(N), k].mean()})
-                t = pd.DataFrame([r for r in rows if r['model'] == m and r['seed'] == seed and r['rerank'] == 'chosen+length'])
-                ok = t.grounding_precision >= hp['decoding']['min_grounding']
-                best = (np.sqrt(t['ROUGE-L'] * t.FMR)).where(ok, -np.inf).idxmax()
-                for r in rows:
-                    if r['model'] == m and r['seed'] == seed and r['rerank'] == 'chosen+length':
-                        r['chosen'] = r['length'] == t.loc[best, 'length']
+                    rows.append({**common, 'rerank': 'oracle-beams+samples', 'ROUGE-L': np.maximum(R.max(1), score(samples).max(1)).mean()})
+                # the chosen weights, with lp + length x words as the log-probability: decoding_table scores each setting
+                # as the validation tables do, and choose_decoding picks the bonus as it picks a decoding
+                dec = {'true': [c.true], 'false': [c.false], 'user': [c.user], 'mbr': [c.mbr]}
+                greedy = pools[f'greedy/valid/{g}']
+                t = pd.concat([decoding_table(greedy, cands, lp + lam * Ln, valid, rd, uf, dec, U).iloc[1:].assign(length=lam)
+                               for lam in LENGTHS], ignore_index=True)
+                assert abs(t['ROUGE-L'].iloc[0] - c['ROUGE-L']) < 1e-6, 'bonus 0 must be the committed choice'
+                t['chosen'] = np.arange(len(t)) == choose_decoding(t, hp['decoding']['min_grounding'])
+                rows += [{**common, 'rerank': 'chosen+length', **r} for r in
+                         t[['length', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']].to_dict('records')]
+                best = t[t.chosen].iloc[0]
                 print(f"{m} seed {seed}: valid ROUGE-L {t['ROUGE-L'].iloc[0]:.2f} (chosen reranking), oracle of the beams "
-                      f"{R.max(1).mean():.2f}, length bonus chosen {t.loc[best, 'length']:g} -> {t.loc[best, 'ROUGE-L']:.2f}", flush=True)
+                      f"{R.max(1).mean():.2f}, length bonus chosen {best.length:g} -> {best['ROUGE-L']:.2f}", flush=True)
     write_csv(pd.DataFrame(rows), a.out)
 
 
