@@ -52,6 +52,8 @@ ALIGN_HP = dict(
     id_dropout=0.0,         # training: drop an item's ID embedding with this probability (text + ID towers only)
     item_bias=False,        # add a learned score per item to cos / temperature (cosines alone cannot favour popular items);
                             # it starts at the item's centred log(1 + training count)
+    user_embedding=False,   # add a learned, gated embedding per user to the user tower's output at every position (what
+                            # the set of a user's items says, as in BPR; a new user given only a history has none)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -262,7 +264,8 @@ def as_roles(profile_vectors) -> dict:
 class UserTower(nn.Module):
     "Causal transformer over the history's item vectors (SASRec-like), optionally fused with a user-text vector."
     def __init__(self, dim:int=64, layers:int=2, heads:int=2, max_len:int=50, dropout:float=0.3,
-                 profile_vectors:dict|torch.Tensor|None=None): # role -> (n_users, d_text) frozen profiles, or None
+                 profile_vectors:dict|torch.Tensor|None=None, # role -> (n_users, d_text) frozen profiles, or None
+                 n_users:int|None=None): # a learned, gated embedding per user for this many users (None: none)
         super().__init__()
         self.dim, self.max_len = dim, max_len
         self.position_embedding = nn.Embedding(max_len, dim)
@@ -274,6 +277,8 @@ class UserTower(nn.Module):
             self.register_buffer('profile_vectors', pv)
             self.profile_proj, self.profile_gate = nn.Linear(pv.shape[-1], dim), nn.Parameter(torch.zeros(dim))
         else: self.profile_vectors = None
+        self.user_embedding = nn.Embedding(n_users, dim) if n_users else None
+        self.user_gate = nn.Parameter(torch.zeros(dim)) if n_users else None
         self.apply(_init_weights)
 
     def forward(self, history:torch.Tensor, # (B, T, C) aligned item vectors, left-padded
@@ -291,11 +296,19 @@ class UserTower(nn.Module):
         "The frozen profile vectors of `users` for `role` ('fit', 'valid' or 'test')."
         return self.profile_vectors[ROLES.index(role), users]
 
+    def personal(self, h:torch.Tensor, # (B, C) or (B, T, C) outputs
+                 users:torch.Tensor) -> torch.Tensor: # (B,) user_idx -> like h
+        "Add the gated per-user embedding at every position given (identity without `user_embedding`)."
+        if self.user_embedding is None: return h
+        e = torch.sigmoid(self.user_gate) * self.emb_drop(self.user_embedding(users))  # (B, C)
+        return h + (e.unsqueeze(1) if h.dim() == 3 else e)
+
     def fuse(self, h:torch.Tensor, # (B, C) outputs at the last position
              users:torch.Tensor, # (B,) user_idx
              role:str, # which profile: 'fit' (training), 'valid' or 'test'
-             on:torch.Tensor|None=None) -> torch.Tensor: # (B,) bool: fuse these rows only (default all)
-        "Add the gated projection of the users' text vectors (identity without profiles)."
+             on:torch.Tensor|None=None) -> torch.Tensor: # (B,) bool: fuse the profile on these rows only (default all)
+        "Add the per-user embedding (every row) and the gated projection of the users' text vectors (identity without both)."
+        h = self.personal(h, users)
         if self.profile_vectors is None: return h
         p = torch.sigmoid(self.profile_gate) * self.profile_proj(self.profiles(users, role))  # (B, C)
         return h + (p if on is None else p * on.unsqueeze(-1).to(p.dtype))
@@ -417,7 +430,7 @@ class AlignSystem(EvaluatedSystem):
         items = tower.all_items(table)  # (n_items, C)
         hidden = self.model.user_tower(tower(inputs, table), inputs == 0)  # (B, T, C)
         last = self.model.user_tower.fuse(hidden[:, -1], users, 'fit', fuse)  # (B, C) profile fused on marked rows only
-        hidden = torch.cat([hidden[:, :-1], last.unsqueeze(1)], 1)  # (B, T, C)
+        hidden = torch.cat([self.model.user_tower.personal(hidden[:, :-1], users), last.unsqueeze(1)], 1)  # (B, T, C)
         real = targets > 0  # (B, T)
         q, t = hidden[real], targets[real] - 1  # (N, C), (N,) item_idx
         exclude = None
@@ -527,7 +540,8 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
                       hp['text_hidden'], tuned, hp.get('whiten', False) and item_vectors is not None, hp.get('id_dropout', 0.0))
     if profile_vectors is not None and any(v.shape[0] != data.n_users for v in as_roles(profile_vectors).values()):
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
-    users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors)
+    users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors,
+                      data.n_users if hp.get('user_embedding', False) else None)
     model = TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
                      and item_vectors is not None, hp.get('item_bias', False))
     if model.item_bias is not None:  # start from popularity: softmax(b) = the training items' frequencies
@@ -589,6 +603,7 @@ def fit_align(name:str, # model name, for the record
         extras['profile_gate_mean'] = float(torch.sigmoid(m.user_tower.profile_gate.detach()).mean())
     if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
     if m.item_bias is not None: extras['item_bias_std'] = float(m.item_bias.detach().float().std())
+    if m.user_tower.user_gate is not None: extras['user_gate_mean'] = float(torch.sigmoid(m.user_tower.user_gate.detach()).mean())
     per_user = system.test_frame if test else None
     if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,

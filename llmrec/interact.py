@@ -448,7 +448,8 @@ class Recommender:
                                                     'feedback still applies']
         tokens, = trim_padding(pad_left([hist], self.model.user_tower.max_len))  # (1, T)
         base = self.model.hidden(tokens)[:, -1]  # (1, C), no text profile
-        return None, hist, base, '(new user)', [f'a new user: ranked from the {len(hist)} given item(s) (no text profile)']
+        none = 'no text profile' + (' or user embedding' if self.model.user_tower.user_embedding is not None else '')
+        return None, hist, base, '(new user)', [f'a new user: ranked from the {len(hist)} given item(s) ({none})']
 
     def recommend(self, user=None, # a user id of the dataset (as in users.parquet's user_id); None: see `history`
                   k:int=10, feedback=(), # feedback turns, oldest first (one string is one turn)

@@ -145,5 +145,11 @@ F11) # seventeenth session: llmrec-smollm2 on Amazon Scientific and MicroLens-50
   tar czf "$OUT/align-smollm2r9.tgz" results/runs/paper/*/align-smollm2r9* results/bench-runs/paper/*/align-smollm2r9* \
     models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r9.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10|F11"; exit 2;;
+F12) # eighteenth session: llmrec-smollm2 on Amazon Scientific at the align settings scripts/gpu_tune.sh TK chose there
+     # (user_embedding, dropout 0.5; its hparams file). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific]
+  smollm2_run amazon-scientific smollm2r10 3 results/device-runs/round9/TK-sci-ibm/hparams-grid12.json
+  tar czf "$OUT/align-smollm2r10.tgz" results/runs/paper/*/align-smollm2r10* results/bench-runs/paper/*/align-smollm2r10* \
+    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r10.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10|F11|F12"; exit 2;;
 esac

@@ -135,6 +135,19 @@
 #     results/device-runs/round8/F11/align-smollm2r9.tgz
 #   python scripts/import_gpu_interact.py --src results/device-runs/round8/TI results/device-runs/round8/TJ
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
+# Eighteenth session (one H200): the tracked files had grown to 19 MB, so even Scientific, IBM and MiniLM together passed
+# 64 MiB: every call below read MiniLM from ~/site (the [.gpu/site] copy call of TJ's comment, before TK and again before
+# TL). TK (DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles]), TK (DSS=microlens-50k
+# [data/microlens-50k]), TL [data/amazon-scientific], then P1, P2 and F12 of scripts/gpu_align.sh. What came back:
+# results/device-runs/round9/{TK-sci-ibm,TK-microlens,TL,F12}. Imports:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TK-sci-ibm/tuning-grid12.csv --round 9 \
+#     --hparams results/device-runs/round9/TK-sci-ibm/hparams-grid12.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TK-microlens/tuning-grid12.csv --round 6 \
+#     --hparams results/device-runs/round9/TK-microlens/hparams-grid12.json
+#   python scripts/merge_gpu_results.py results/device-runs/round9/TK-sci-ibm/align-grid12.tgz \
+#     results/device-runs/round9/F12/align-smollm2r10.tgz
+#   python scripts/import_gpu_interact.py --src results/device-runs/round9/TL
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -347,6 +360,21 @@ TJ)  # the same on MicroLens-50k (encode.paper: profile_items 10): llmrec x 3 se
   # a call returns at most 8 files: the small ones travel in one archive
   (cd "$OUT" && tar czf logs-TJ.tgz train-r17.log hparams-r17.json gpu.txt timing.txt && rm train-r17.log hparams-r17.json gpu.txt timing.txt)
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ"; exit 2;;
+TK)  # eighteenth session: a ninth round on a learned per-user embedding in the user tower (align `user_embedding`, new:
+     # IBM's strongest baselines are the non-sequential BPR and LightGCN, which hold one vector per user; llmrec's user is
+     # its history read in order plus its text profile), at the base width and dropout and past them:
+     # scripts/align_grid12.json, seed 0, validation only, then the chosen point's finals where it changed (llmrec,
+     # llmrec-nollm, llmrec-noprofile x 3 seeds). DSS="amazon-scientific ibm-articles" [data/amazon-scientific
+     # data/ibm-articles .gpu/site], or DSS=microlens-50k [data/microlens-50k] after the ~/site copy (TJ)
+  site_link
+  grid_round "${DSS:?name the datasets: DSS=...}" grid12 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+TL)  # the paper interaction on Amazon Scientific with the served model of TK's choice there (params.yaml: user_embedding,
+     # dropout 0.5). MiniLM, Scientific and the tracked files are now over a call's 64 MiB: the ~/site copy first (TJ)
+     # [data/amazon-scientific]
+  site_link
+  interact amazon-scientific 400
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL"; exit 2;;
 esac
 ls -la "$OUT"

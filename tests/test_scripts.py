@@ -148,6 +148,13 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t.item_max_tokens) == [128] * 10 + [64] and (t.profile_items == 20).all() and 'encode' not in t
     assert list(t['round'].iloc[-2:]) == [8, 8] and t.whiten.iloc[-1]  # the rest from the hparams it ran on
+    # a round on the per-user embedding: its row says so and keeps its gate; earlier rows ran without one
+    pd.DataFrame([{'dataset': 'ds1', 'user_embedding': True, 'val_NDCG@10': 0.17, **fitted, 'user_gate_mean': 0.4}]
+                 ).to_csv(tmp_path / 'grid9.csv', index=False)
+    _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid9.csv'), '--round', '9', '--hparams', str(tmp_path / 'hp6.json'),
+         '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert list(t.user_embedding) == [False] * 11 + [True] and t.user_gate_mean.iloc[-1] == 0.4 and t.user_gate_mean.iloc[:-1].isna().all()
 
 
 def test_merge_keeps_the_encoders_that_read_the_same_texts(tmp_path):
