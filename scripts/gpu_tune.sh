@@ -148,6 +148,9 @@
 #     results/device-runs/round9/F12/align-smollm2r10.tgz
 #   python scripts/import_gpu_interact.py --src results/device-runs/round9/TL
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific
+# then the copy call again and TM [data/amazon-scientific] (results/device-runs/round9/TM; the choice stood, no finals):
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TM/tuning-grid13.csv --round 10 \
+#     --hparams results/device-runs/round9/TM/hparams-grid13.json
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -375,6 +378,12 @@ TL)  # the paper interaction on Amazon Scientific with the served model of TK's 
   site_link
   interact amazon-scientific 400
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL"; exit 2;;
+TM)  # TK's choice on Scientific sat at its grid's edge (dropout 0.5, the highest tried with the per-user embedding), so
+     # past it: scripts/align_grid13.json, dropout 0.6 / 0.7, and the choice without the embedding (dropout 0.5 alone);
+     # seed 0, validation only, then finals where the choice changed. [data/amazon-scientific] after the ~/site copy (TJ)
+  site_link
+  grid_round amazon-scientific grid13 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM"; exit 2;;
 esac
 ls -la "$OUT"
