@@ -384,6 +384,15 @@ TM)  # TK's choice on Scientific sat at its grid's edge (dropout 0.5, the highes
   site_link
   grid_round amazon-scientific grid13 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM"; exit 2;;
+TN)  # an eleventh round (IBM's tenth, MicroLens' seventh) on the settings no round had varied there: weight decay (0 in
+     # every earlier run, on every dataset; BPR's l2 mattered on IBM), and on IBM and MicroLens batch size, text dropout
+     # (and IBM's attention heads), which only Scientific's sixth round had varied; scripts/align_grid14.json, seed 0,
+     # validation only, then the chosen point's finals where it changed (llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds).
+     # DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles] or DSS=microlens-50k
+     # [data/microlens-50k], each after the ~/site copy (TJ)
+  site_link
+  grid_round "${DSS:?name the datasets: DSS=...}" grid14 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN"; exit 2;;
 esac
 ls -la "$OUT"
