@@ -151,5 +151,12 @@ F12) # eighteenth session: llmrec-smollm2 on Amazon Scientific at the align sett
   tar czf "$OUT/align-smollm2r10.tgz" results/runs/paper/*/align-smollm2r10* results/bench-runs/paper/*/align-smollm2r10* \
     models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r10.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10|F11|F12"; exit 2;;
+F13) # then llmrec-smollm2 on Scientific and MicroLens at the settings scripts/gpu_tune.sh TN chose (weight decay 1e-3 and
+     # 1e-4). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific data/microlens-50k]
+  smollm2_run "amazon-scientific microlens-50k" smollm2r11 6 results/device-runs/round9/TN-sci-ibm/hparams-grid14.json \
+    results/device-runs/round9/TN-microlens/hparams-grid14.json
+  tar czf "$OUT/align-smollm2r11.tgz" results/runs/paper/*/align-smollm2r11* results/bench-runs/paper/*/align-smollm2r11* \
+    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r11.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|P1|P2|F8|F9|F10|F11|F12|F13"; exit 2;;
 esac

@@ -3,8 +3,9 @@
 Per dataset <ds> of the fetched folder: interact-<ds>.csv -> results/interact-runs/paper/<ds>/interact.csv,
 bench-interact-<ds>.csv -> results/bench-runs/paper/<ds>/interact.csv, tuning-<ds>.csv + chosen-<ds>.json ->
 results/interact-tuning/paper/<ds>.csv / .json (the validation tables, committed for transparency). The seed-0 align rows
-(align-<ds>.csv) are only compared with results/runs/paper/<ds>/align.csv: the served model must be the run whose test
-metrics the paper reports.
+(align-<ds>.csv) are compared with results/runs/paper/<ds>/align.csv (the served model should be the run whose test
+metrics the paper reports) and kept as results/interact-tuning/paper/<ds>-served.csv: the paper checks them against its
+table, and says so where the interaction ran with another served model.
 """
 import argparse, json, shutil, sys
 from pathlib import Path
@@ -29,6 +30,7 @@ def main():
                 old = pd.read_csv(root / 'results/runs/paper' / ds / 'align.csv').query("model == 'llmrec' and seed == 0").set_index('metric')['value']
                 diff = (new - old.reindex(new.index)).abs().max()
                 print(f'{ds}: served seed-0 model vs recorded paper align seed 0: max |diff| {diff:.2e}', file=sys.stderr)
+                shutil.copy(a0, root / 'results/interact-tuning/paper' / f'{ds}-served.csv')
             print(f'imported {ds} from {src}', file=sys.stderr)
 
 if __name__ == '__main__': main()

@@ -173,3 +173,21 @@ def test_merge_keeps_the_encoders_that_read_the_same_texts(tmp_path):
     assert set(rec()['encoders']) == {'smollm2'} and rec()['item_max_tokens'] == 64
     _run('merge_gpu_results.py', archive('d', 'minilm', item_max_tokens=64), cwd=out)   # the same texts: kept beside it
     assert set(rec()['encoders']) == {'minilm', 'smollm2'}
+
+
+def test_import_interact_keeps_the_served_models_row(tmp_path):
+    "The interaction's files land as stage outputs, and the served model's seed-0 test row is kept beside them."
+    src = tmp_path / 'src'; src.mkdir()
+    row = lambda v: pd.DataFrame([{'dataset': 'ds1', 'model': 'llmrec', 'profile': 'paper', 'seed': 0, 'metric': m, 'value': v}
+                                  for m in ('HR@10', 'NDCG@10')])
+    inter = row(0.2).assign(turn=0)
+    inter.to_csv(src / 'interact-ds1.csv', index=False); inter.to_csv(src / 'bench-interact-ds1.csv', index=False)
+    pd.DataFrame({'alpha': [0.5]}).to_csv(src / 'tuning-ds1.csv', index=False)
+    (src / 'chosen-ds1.json').write_text('{"alpha": 0.5, "beta": 0.0}')
+    row(0.11).to_csv(src / 'align-ds1.csv', index=False)  # the served model's seed-0 run
+    (tmp_path / 'results/runs/paper/ds1').mkdir(parents=True)
+    row(0.10).to_csv(tmp_path / 'results/runs/paper/ds1/align.csv', index=False)  # the table's: another model
+    _run('import_gpu_interact.py', '--src', str(src), cwd=tmp_path)
+    assert pd.read_csv(tmp_path / 'results/interact-runs/paper/ds1/interact.csv').equals(inter)
+    served = pd.read_csv(tmp_path / 'results/interact-tuning/paper/ds1-served.csv')
+    assert (served.value == 0.11).all() and json.loads((tmp_path / 'results/interact-tuning/paper/ds1.json').read_text())['alpha'] == 0.5
