@@ -151,6 +151,19 @@
 # then the copy call again and TM [data/amazon-scientific] (results/device-runs/round9/TM; the choice stood, no finals):
 #   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TM/tuning-grid13.csv --round 10 \
 #     --hparams results/device-runs/round9/TM/hparams-grid13.json
+# then the copy call again, TN (DSS="amazon-scientific ibm-articles" [data/amazon-scientific data/ibm-articles]), TN
+# (DSS=microlens-50k [data/microlens-50k]), P1, P2, F13 of scripts/gpu_align.sh, and TL again with params.yaml's new
+# weight decay (what came back: results/device-runs/round9/{TN-sci-ibm,TN-microlens,F13,TL2}). No device time was left
+# for MicroLens' interaction: it stays the round-8 served model's (TJ; the paper says so). Imports:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TN-sci-ibm/tuning-grid14.csv --round 11 \
+#     --hparams results/device-runs/round9/TN-sci-ibm/hparams-grid14.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/round9/TN-microlens/tuning-grid14.csv --round 7 \
+#     --hparams results/device-runs/round9/TN-microlens/hparams-grid14.json
+#   python scripts/merge_gpu_results.py results/device-runs/round9/TN-sci-ibm/align-grid14.tgz \
+#     results/device-runs/round9/TN-microlens/align-grid14.tgz results/device-runs/round9/F13/align-smollm2r11.tgz
+#   python scripts/import_gpu_interact.py --src results/device-runs/round8/TJ results/device-runs/round9/TL2  (TJ again:
+#     the same files, plus the served model's row the import now keeps)
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -26,7 +26,8 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
     ev['cmd'] = ev['cmd'].replace('--interact-runs results/interact-runs --interact-out results/interact.csv', '')
     ev['deps'] = [d for d in ev['deps'] if d not in ('results/reasons-runs', 'results/interact-runs')]
     ev['outs'] = [o for o in ev['outs'] if 'results/reasons.csv' not in o and 'results/interact.csv' not in o]
-    paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv', 'results/attr-reasons-runs')
+    paper['deps'] = [d for d in paper['deps'] if d not in ('results/reasons.csv', 'results/interact.csv', 'results/attr-reasons-runs',
+                                                           'results/interact-tuning')
                      and not d.endswith('generate/reasons.csv')]
     (proj / 'results').mkdir()
     for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv', 'align-tuning-paper.csv',  # inputs made outside
