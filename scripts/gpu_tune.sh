@@ -164,6 +164,21 @@
 #   python scripts/import_gpu_interact.py --src results/device-runs/round8/TJ results/device-runs/round9/TL2  (TJ again:
 #     the same files, plus the served model's row the import now keeps)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
+# Nineteenth session (one H200), from a fresh clone: the tracked files (22 MB) and .gpu/site no longer fit one call, so
+# MiniLM went to ~/site in halves (scripts/gpu_align.sh M1 [.gpu/siteA], M2 [.gpu/siteB]; `prepare` writes them). Then
+# TO [data/amazon-scientific data/ibm-articles], TP [data/microlens-50k] (MicroLens' interaction with the served model of
+# round 11's settings at last), P1, P2, F14, TL (run once more after params.yaml took TO's choice: the first TL read the
+# old one), TQ, F15, TL, TR, F16, TL; each TL and F after the choice it follows had gone into params.yaml and
+# scripts/params_align.yaml. What came back: results/device-runs/round10/{TO,TP,F14,TQ,F15,TR,F16,TL5} (TL5: the last
+# TL; the finals of TO and TQ, and F14, F15, were superseded by the next round's). Imports (R=results/device-runs/round10):
+#   python scripts/append_align_tuning.py --tuning $R/TO/tuning-grid15.csv --round 12 --hparams $R/TO/hparams-grid15.json
+#   python scripts/append_align_tuning.py --tuning $R/TQ/tuning-grid16.csv --round 13 --hparams $R/TQ/hparams-grid16.json
+#   python scripts/append_align_tuning.py --tuning $R/TR/tuning-grid17.csv --round 14 --hparams $R/TR/hparams-grid17.json
+#   python scripts/merge_gpu_results.py $R/TR/align-grid17.tgz $R/F16/align-smollm2r14.tgz
+#   python scripts/import_gpu_interact.py --src $R/TP $R/TL5
+#   python scripts/restore_per_user.py --datasets amazon-scientific microlens-50k ibm-articles   (a fresh clone has no
+#     models/paper: the paired test's per-user files come back from the archives above, matched to the table's rows)
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -406,6 +421,31 @@ TN)  # an eleventh round (IBM's tenth, MicroLens' seventh) on the settings no ro
   site_link
   grid_round "${DSS:?name the datasets: DSS=...}" grid14 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN"; exit 2;;
+TO)  # nineteenth session, a twelfth round (scripts/align_grid15.json; seed 0, validation only, then the chosen point's
+     # finals where it changed): Scientific past round 11's edge (weight decay 1e-3, the largest tried: 3e-3, 1e-2, 3e-2)
+     # and, with weight decay now regularising, dropout 0.4 and lr 1e-3 again; IBM on what no round had varied at its
+     # current settings (temperature 0.3, whitened, dropout 0.1): width 128 without the per-user embedding, one block,
+     # the last 20 items of a history (max_len; 11 % of its users have more than 20 training items), lr 2e-3, and weight
+     # decay 1e-4 with dropout 0. [data/amazon-scientific data/ibm-articles] after the ~/site copy (TJ)
+  site_link
+  grid_round "amazon-scientific ibm-articles" grid15 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+TP)  # MicroLens-50k's paper interaction with the served model of its current settings (round 11's weight decay 1e-4;
+     # until now the round-8 model's, TJ): TJ without the finals. [data/microlens-50k] after the ~/site copy (TJ)
+  site_link
+  interact microlens-50k 560
+  ;;
+TQ)  # a thirteenth round on Scientific alone (scripts/align_grid16.json): with TO's weight decay 1e-2 regularising, the
+     # axes it may have changed (width 256, dropout 0.4, text dropout 0.2, batch 1024, 3 blocks, lr 1e-3); seed 0,
+     # validation only, then finals where the choice changed. [data/amazon-scientific] after the ~/site copy
+  site_link
+  grid_round amazon-scientific grid16 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+TR)  # TQ chose dropout 0.4, its grid's lowest: a fourteenth round past it (dropout 0.3) and weight decay again around 1e-2
+     # at dropout 0.4 (3e-3, 3e-2); scripts/align_grid17.json, as TQ. [data/amazon-scientific] after the ~/site copy
+  site_link
+  grid_round amazon-scientific grid17 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR"; exit 2;;
 esac
 ls -la "$OUT"

@@ -191,3 +191,31 @@ def test_import_interact_keeps_the_served_models_row(tmp_path):
     assert pd.read_csv(tmp_path / 'results/interact-runs/paper/ds1/interact.csv').equals(inter)
     served = pd.read_csv(tmp_path / 'results/interact-tuning/paper/ds1-served.csv')
     assert (served.value == 0.11).all() and json.loads((tmp_path / 'results/interact-tuning/paper/ds1.json').read_text())['alpha'] == 0.5
+
+
+def test_restore_per_user_takes_the_archived_run_that_reproduces_the_row(tmp_path):
+    "Of two archived runs of one (dataset, model, seed), the one whose means give the table's row is restored; a row no"
+    "archive reproduces is reported and left empty, never filled from another run."
+    def archive(path, members):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(path, 'w:gz') as tar:
+            for name, df in members.items():
+                buf = io.BytesIO(); df.to_parquet(buf, index=False); data = buf.getvalue()
+                info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+    old, new, base = _per_user(1), _per_user(2), _per_user(3)
+    runs = tmp_path / 'results/device-runs'
+    archive(runs / 'r1/align-a.tgz', {'models/paper/ds1/align/llmrec-seed0.parquet': old})
+    archive(runs / 'r2/align-b.tgz', {'models/paper/ds1/align/llmrec-seed0.parquet': new})
+    archive(runs / 'r1/bl/per_user.tar.gz', {'per_user/ds1/sasrec-seed0.parquet': base})
+    rows = lambda model, df, seeds=(0,): [{'dataset': 'ds1', 'model': model, 'profile': 'paper', 'seed': s, 'metric': m,
+                                           'value': float(f'{df[m].mean():.6g}')} for s in seeds for m in METRICS]
+    (tmp_path / 'results/runs/paper/ds1').mkdir(parents=True)
+    pd.DataFrame(rows('llmrec', old)).to_csv(tmp_path / 'results/runs/paper/ds1/align.csv', index=False)  # the older run
+    pd.DataFrame(rows('sasrec', base, (0, 1))).to_csv(tmp_path / 'results/runs/paper/ds1/baselines.csv', index=False)
+    out = _run('restore_per_user.py', '--check', cwd=tmp_path)
+    assert 'would restore 2' in out and 'ds1 sasrec seed 1' in out and not (tmp_path / 'models').exists()
+    out = _run('restore_per_user.py', cwd=tmp_path)
+    got = pd.read_parquet(tmp_path / 'models/paper/ds1/align/llmrec-seed0.parquet')
+    assert np.allclose(got['NDCG@10'], old['NDCG@10']) and not np.allclose(got['NDCG@10'], new['NDCG@10'])
+    assert (tmp_path / 'models/paper/ds1/baselines/sasrec-seed0.parquet').exists()
+    assert not (tmp_path / 'models/paper/ds1/baselines/sasrec-seed1.parquet').exists() and 'reproduces 1 rows' in out
