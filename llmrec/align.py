@@ -54,6 +54,8 @@ ALIGN_HP = dict(
                             # it starts at the item's centred log(1 + training count)
     user_embedding=False,   # add a learned, gated embedding per user to the user tower's output at every position (what
                             # the set of a user's items says, as in BPR; a new user given only a history has none)
+    history_mean=False,     # add the gated mean of the history's item vectors so far to the user tower's output at every
+                            # position (FISM-like: the set of items, order-free, from the history alone, new users too)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -265,7 +267,8 @@ class UserTower(nn.Module):
     "Causal transformer over the history's item vectors (SASRec-like), optionally fused with a user-text vector."
     def __init__(self, dim:int=64, layers:int=2, heads:int=2, max_len:int=50, dropout:float=0.3,
                  profile_vectors:dict|torch.Tensor|None=None, # role -> (n_users, d_text) frozen profiles, or None
-                 n_users:int|None=None): # a learned, gated embedding per user for this many users (None: none)
+                 n_users:int|None=None, # a learned, gated embedding per user for this many users (None: none)
+                 history_mean:bool=False): # add the gated running mean of the history's item vectors
         super().__init__()
         self.dim, self.max_len = dim, max_len
         self.position_embedding = nn.Embedding(max_len, dim)
@@ -279,6 +282,7 @@ class UserTower(nn.Module):
         else: self.profile_vectors = None
         self.user_embedding = nn.Embedding(n_users, dim) if n_users else None
         self.user_gate = nn.Parameter(torch.zeros(dim)) if n_users else None
+        self.mean_gate = nn.Parameter(torch.zeros(dim)) if history_mean else None
         self.apply(_init_weights)
 
     def forward(self, history:torch.Tensor, # (B, T, C) aligned item vectors, left-padded
@@ -290,7 +294,11 @@ class UserTower(nn.Module):
         x = self.emb_drop(history + self.position_embedding(pos)) * keep  # (B, T, C)
         mask = causal_mask(pad)  # (B, 1, T, T)
         for block in self.blocks: x = block(x, mask) * keep
-        return self.final_norm(x)
+        x = self.final_norm(x)
+        if self.mean_gate is None: return x
+        k = keep.to(history.dtype)  # the mean of the items up to each position (causal, like the blocks)
+        mean = (history * k).cumsum(1) / k.cumsum(1).clamp(min=1)
+        return x + torch.sigmoid(self.mean_gate) * mean * keep
 
     def profiles(self, users:torch.Tensor, role:str) -> torch.Tensor: # (B,) -> (B, d_text)
         "The frozen profile vectors of `users` for `role` ('fit', 'valid' or 'test')."
@@ -541,7 +549,7 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
     if profile_vectors is not None and any(v.shape[0] != data.n_users for v in as_roles(profile_vectors).values()):
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors,
-                      data.n_users if hp.get('user_embedding', False) else None)
+                      data.n_users if hp.get('user_embedding', False) else None, hp.get('history_mean', False))
     model = TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
                      and item_vectors is not None, hp.get('item_bias', False))
     if model.item_bias is not None:  # start from popularity: softmax(b) = the training items' frequencies
@@ -604,6 +612,7 @@ def fit_align(name:str, # model name, for the record
     if m.prior_weight is not None: extras['prior_weight'] = float(F.softplus(m.prior_weight.detach()))
     if m.item_bias is not None: extras['item_bias_std'] = float(m.item_bias.detach().float().std())
     if m.user_tower.user_gate is not None: extras['user_gate_mean'] = float(torch.sigmoid(m.user_tower.user_gate.detach()).mean())
+    if m.user_tower.mean_gate is not None: extras['mean_gate_mean'] = float(torch.sigmoid(m.user_tower.mean_gate.detach()).mean())
     per_user = system.test_frame if test else None
     if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,

@@ -193,5 +193,11 @@ F16) # and at the settings scripts/gpu_tune.sh TR chose (dropout 0.4, weight dec
   tar czf "$OUT/align-smollm2r14.tgz" results/runs/paper/*/align-smollm2r14* results/bench-runs/paper/*/align-smollm2r14* \
     models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r14.json
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16"; exit 2;;
+F17) # llmrec-smollm2 on IBM at the settings scripts/gpu_tune.sh TS chose (history_mean, starting temperature 0.2).
+     # After M1, M2, P1, P2; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles]
+  smollm2_run ibm-articles smollm2r15 3 results/device-runs/round10/TS/hparams-grid18.json
+  tar czf "$OUT/align-smollm2r15.tgz" results/runs/paper/*/align-smollm2r15* results/bench-runs/paper/*/align-smollm2r15* \
+    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r15.json
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17"; exit 2;;
 esac

@@ -179,6 +179,11 @@
 #   python scripts/restore_per_user.py --datasets amazon-scientific microlens-50k ibm-articles   (a fresh clone has no
 #     models/paper: the paired test's per-user files come back from the archives above, matched to the table's rows)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific microlens-50k
+# then on a fresh machine M1, M2, TS [data/ibm-articles] (IBM's thirteenth round, on the new `history_mean`), P1, P2, F17
+# (llmrec-smollm2 on IBM at TS's choice); what came back: $R/{TS,F17}. Imports:
+#   python scripts/append_align_tuning.py --tuning $R/TS/tuning-grid18.csv --round 13 --hparams $R/TS/hparams-grid18.json
+#   python scripts/merge_gpu_results.py $R/TS/align-grid18.tgz $R/F17/align-smollm2r15.tgz
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -446,6 +451,14 @@ TR)  # TQ chose dropout 0.4, its grid's lowest: a fourteenth round past it (drop
   site_link
   grid_round amazon-scientific grid17 150 430 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR"; exit 2;;
+TS)  # IBM's thirteenth round (scripts/align_grid18.json) on a new align option, `history_mean`: the gated running mean of
+     # the history's item vectors added to the user tower's output. Where llmrec loses to BPR on IBM is its users with
+     # long histories (more than 16 training items: test NDCG@10 0.074 against BPR's 0.212; up to 8 items llmrec is
+     # ahead), and IBM has no timestamps, so a history's order says little there; the mean is the order-free set, as in
+     # FISM. Seed 0, validation only, then finals where the choice changed. [data/ibm-articles] after the ~/site copy
+  site_link
+  grid_round ibm-articles grid18 60 200 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS"; exit 2;;
 esac
 ls -la "$OUT"

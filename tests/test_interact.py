@@ -283,3 +283,24 @@ def test_user_embedding_is_served_and_new_users_go_without(tmp_path):
     hist = [rec.item_ids[i] for i in rec.histories['test'][0].indices]
     new = rec.recommend(history=hist, k=3, reasons=False)  # a new user with user 0's history: ranked from the history alone
     assert len(new.items) == 3 and any('(no text profile or user embedding)' in n for n in new.notes)
+
+
+def test_history_mean_is_served_and_reloaded(tmp_path):
+    "history_mean: its gate trains, is saved with the served model and read back; shutting it changes the users' vectors."
+    from llmrec.align import ALIGN_HP, build_two_tower
+    data, iv, pv = _stage_folders(tmp_path)
+    raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'max_epochs': 2,
+                                                      'eval_every': 1, 'history_mean': True}}}
+    params = resolve_params(raw)
+    run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'align', params, tmp_path / 'b.csv')
+    rec = Recommender.load(tmp_path / 'align', params=params)
+    ut = rec.model.user_tower
+    start = build_two_tower(rec.data, dict(ALIGN_HP, dim=32, max_len=8, history_mean=True), iv, {r: pv for r in ROLES})
+    assert ut.mean_gate is not None and not torch.allclose(ut.mean_gate, start.user_tower.mean_gate)  # trained
+    u = np.arange(5)
+    with torch.no_grad():
+        on = rec.base_vectors(u)
+        ut.mean_gate.fill_(-1e4)  # shut: the history read in order alone
+        assert not torch.allclose(on, rec.base_vectors(u), atol=1e-4)
+    hist = [rec.item_ids[i] for i in rec.histories['test'][0].indices]
+    assert len(rec.recommend(history=hist, k=3, reasons=False).items) == 3  # a new user has the mean too
