@@ -184,6 +184,7 @@
 #   python scripts/append_align_tuning.py --tuning $R/TS/tuning-grid18.csv --round 13 --hparams $R/TS/hparams-grid18.json
 #   python scripts/merge_gpu_results.py $R/TS/align-grid18.tgz $R/F17/align-smollm2r15.tgz
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
+#   python scripts/by_history.py   (results/by-history-paper.csv: llmrec against the best baseline by history length)
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -219,3 +219,26 @@ def test_restore_per_user_takes_the_archived_run_that_reproduces_the_row(tmp_pat
     assert np.allclose(got['NDCG@10'], old['NDCG@10']) and not np.allclose(got['NDCG@10'], new['NDCG@10'])
     assert (tmp_path / 'models/paper/ds1/baselines/sasrec-seed0.parquet').exists()
     assert not (tmp_path / 'models/paper/ds1/baselines/sasrec-seed1.parquet').exists() and 'reproduces 1 rows' in out
+
+
+def test_by_history_bins_users_by_training_items_and_averages_seeds(tmp_path):
+    "Each user lands in the bin of their training-item count; a bin's score is its users' mean of the seed-averaged metric."
+    counts = {0: 1, 1: 3, 2: 4, 3: 20}  # user -> training items: bins 1, 3-4, 3-4, 17+
+    rows = [{'user_idx': u, 'item_idx': i, 'split': 'train'} for u, n in counts.items() for i in range(n)]
+    rows += [{'user_idx': u, 'item_idx': 99, 'split': s} for u in counts for s in ('valid', 'test')]
+    (tmp_path / 'data/ds1').mkdir(parents=True)
+    pd.DataFrame(rows).to_parquet(tmp_path / 'data/ds1/interactions.parquet', index=False)
+    (tmp_path / 'results').mkdir()
+    pd.DataFrame([{'dataset': 'ds1', 'metric': 'NDCG@10', 'best_baseline': 'bpr'}]).to_csv(
+        tmp_path / 'results/align-goals-paper.csv', index=False)
+    for stage, model, vals in (('align', 'llmrec', {0: [0.1, 0.3], 1: [0.2, 0.2], 2: [0.4, 0.0], 3: [0.0, 0.0]}),
+                               ('baselines', 'bpr', {0: [0.0, 0.0], 1: [0.0, 0.0], 2: [0.0, 0.0], 3: [0.5, 0.7]})):
+        d = tmp_path / 'models/paper/ds1' / stage; d.mkdir(parents=True)
+        for s in (0, 1):
+            pd.DataFrame({'user_idx': list(vals), 'NDCG@10': [v[s] for v in vals.values()],
+                          'HR@10': [v[s] for v in vals.values()]}).to_parquet(d / f'{model}-seed{s}.parquet', index=False)
+    _run('by_history.py', '--datasets', 'ds1', cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'results/by-history-paper.csv', dtype={'train_items': str}).set_index(['model', 'train_items'])
+    assert list(t.loc['llmrec'].index) == ['1', '3-4', '17+'] and list(t.loc['llmrec'].users) == [1, 2, 1]
+    assert np.isclose(t.loc[('llmrec', '1'), 'NDCG@10'], 0.2) and np.isclose(t.loc[('llmrec', '3-4'), 'NDCG@10'], 0.2)
+    assert np.isclose(t.loc[('bpr', '17+'), 'NDCG@10'], 0.6) and (t.seeds == 2).all()
