@@ -29,7 +29,8 @@ def stage_of(model:str) -> str: return 'align' if model.startswith('llmrec') els
 def candidates(root:Path) -> dict:
     "(dataset, model, seed) -> [(archive, member name)] over every .tgz / .tar.gz under results/device-runs."
     found = defaultdict(list)
-    for arc in sorted([*root.glob('results/device-runs/**/*.tgz'), *root.glob('results/device-runs/**/*.tar.gz')]):
+    natural = lambda p: [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', str(p))]  # round10 after round9
+    for arc in sorted([*root.glob('results/device-runs/**/*.tgz'), *root.glob('results/device-runs/**/*.tar.gz')], key=natural):
         with tarfile.open(arc) as tar:
             for name in tar.getnames():
                 m = MEMBER.search(name)
