@@ -126,6 +126,8 @@ def cmd_train(a):
         hp.update({ds: v for ds, v in json.loads(Path(f).read_text()).items() if ds in hp})
     grid = json.loads(a.grid) if a.grid else {}
     grid = {ds: grid.get(ds, grid.get('*', [])) for ds in datasets}
+    for ds in datasets:  # one point and finals: nothing to choose, so the finals run at it (it was silently dropped)
+        if len(grid[ds]) == 1 and not a.no_final: hp[ds] = {**hp[ds], **grid[ds][0]}
     tuned_ds = [ds for ds in datasets if len(grid[ds]) > 1 or (grid[ds] and a.no_final)]  # --no-final: one point too
     if not a.no_final and any(pt.get('encode') for ds in datasets for pt in grid[ds]):
         raise SystemExit('a grid with encode variants is validation only: run it with --no-final')

@@ -186,6 +186,14 @@
 #   python scripts/merge_gpu_results.py $R/TS/align-grid18.tgz $R/F17/align-smollm2r15.tgz
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
 #   python scripts/by_history.py   (results/by-history-paper.csv: llmrec against the best baseline by history length)
+# and a check on this 2-core CPU, whether TS's test gain on IBM belongs to its settings or to code drift since IBM's
+# previous finals (round 6): both settings, the same code, 3 seeds each, test scored once per run (a diagnostic, never a
+# choice; what came back: $R/cpu-ibm-check; encode-and-new.log also holds a first try at the old settings, which ran the
+# new ones: a one-point grid was dropped by gpu_align.py's finals, fixed):
+#   python scripts/gpu_align.py encode --datasets ibm-articles --encoders minilm --root /tmp/ibmroot --out /tmp/ibmroot/out --accelerator cpu
+#   python scripts/gpu_align.py train --datasets ibm-articles --models llmrec --workers 2 --root /tmp/ibmroot --accelerator cpu \
+#     --tag cpu-old --out /tmp/ibmroot/old --grid '{"ibm-articles": [{"history_mean": false, "temperature": 0.3}]}'
+#   (and --tag cpu-new --out /tmp/ibmroot/new --grid '{"ibm-articles": [{}]}')
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
