@@ -23,13 +23,19 @@ BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec-noalign')
 GOALS = {'amazon-scientific': 1.15, 'microlens-50k': 1.10, 'ibm-articles': 1.10, 'ml-100k': 1.00}
 
 
-def per_user(root:Path, profile:str, ds:str, model:str, metric:str) -> pd.DataFrame|None:
-    "Per-user `metric` averaged over the seeds found."
-    stage = 'align' if model.startswith('llmrec') else 'baselines'
-    files = sorted((root / 'models' / profile / ds / stage).glob(f'{model}-seed*.parquet'))
+def per_user_dir(root:Path, profile:str, ds:str, model:str) -> Path:
+    "The folder of a model's per-user files: `align` for llmrec and its ablations, `baselines` for the rest."
+    return Path(root) / 'models' / profile / ds / ('align' if model.startswith('llmrec') else 'baselines')
+
+
+def per_user(root:Path, profile:str, ds:str, model:str, metric:str|list) -> pd.DataFrame|None:
+    "Per-user `metric` (one name or several) averaged over the seeds found; `.attrs['seeds']` says how many."
+    files = sorted(per_user_dir(root, profile, ds, model).glob(f'{model}-seed*.parquet'))
     if not files: return None
-    df = pd.concat([pd.read_parquet(f)[['user_idx', metric]] for f in files])
-    return df.groupby('user_idx', as_index=False)[metric].mean()
+    ms = [metric] if isinstance(metric, str) else list(metric)
+    df = pd.concat([pd.read_parquet(f)[['user_idx', *ms]] for f in files]).groupby('user_idx', as_index=False)[ms].mean()
+    df.attrs['seeds'] = len(files)
+    return df
 
 
 GOAL_METRIC = 'NDCG@10'

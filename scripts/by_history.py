@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1])); sys.path.insert(0, str(Path(__file__).resolve().parent))
+from align_goals import per_user
 from llmrec.config import write_csv
 
 EDGES = (1, 2, 4, 8, 16)  # upper ends of the bins; the last bin is everything above
@@ -23,14 +24,6 @@ METRICS = ('NDCG@10', 'HR@10')
 
 def label(lo:int, hi:int|None) -> str:
     return f'{lo}+' if hi is None else str(hi) if lo == hi else f'{lo}-{hi}'
-
-
-def per_user(root:Path, ds:str, model:str) -> pd.DataFrame:
-    stage = 'align' if model.startswith('llmrec') else 'baselines'
-    files = sorted((root / 'models' / 'paper' / ds / stage).glob(f'{model}-seed*.parquet'))
-    if not files: raise SystemExit(f'{ds}: no per-user files of {model} (run scripts/restore_per_user.py first)')
-    df = pd.concat([pd.read_parquet(f)[['user_idx', *METRICS]] for f in files])
-    return df.groupby('user_idx')[list(METRICS)].mean().assign(seeds=len(files))
 
 
 def table(root:Path, datasets:list|None) -> pd.DataFrame:
@@ -44,7 +37,9 @@ def table(root:Path, datasets:list|None) -> pd.DataFrame:
         names = [label(lo + 1, None if hi == np.inf else int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
         users = pd.cut(n, bounds, labels=names)
         for model in ('llmrec', goals.loc[ds, 'best_baseline']):
-            pu = per_user(root, ds, model).join(users.rename('bin'), how='inner')
+            pu = per_user(root, 'paper', ds, model, METRICS)
+            if pu is None: raise SystemExit(f'{ds}: no per-user files of {model} (run scripts/restore_per_user.py first)')
+            pu = pu.set_index('user_idx').assign(seeds=pu.attrs['seeds']).join(users.rename('bin'), how='inner')
             for b, g in pu.groupby('bin', observed=True, sort=False):
                 rows.append({'dataset': ds, 'model': model, 'train_items': b, 'users': len(g),
                              **{m: g[m].mean() for m in METRICS}, 'seeds': int(g.seeds.iloc[0])})

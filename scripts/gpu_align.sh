@@ -47,6 +47,10 @@ smollm2_run() {  # $1 datasets, $2 tag, $3 workers, then the --hparams files, th
   timeout "${TRAIN_S:-240}" python scripts/gpu_align.py train --datasets $dss --models llmrec-smollm2 --hparams "${hp[@]}" --workers "$workers" \
     --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights\|it/s]' | tee "$OUT/train-$tag.log"
 }
+smollm2_pack() {  # $1 tag: what smollm2_run wrote (rows, bench rows, per-user files, encode manifests, hparams) as align-<tag>.tgz
+  tar czf "$OUT/align-$1.tgz" results/runs/paper/*/align-"$1"* results/bench-runs/paper/*/align-"$1"* \
+    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-"$1".json
+}
 case "${1:-}" in
 prepare)  # the relocated package folders: MiniLM with fp16 weights; SmolLM2's GGUF in two halves; gguf (pure Python)
   python - <<'PY'
@@ -160,44 +164,37 @@ F11) # seventeenth session: llmrec-smollm2 on Amazon Scientific and MicroLens-50
      # the align settings unchanged). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific data/microlens-50k]
   smollm2_run "amazon-scientific microlens-50k" smollm2r9 6 results/device-runs/round7/TD/hparams-grid10.json \
     results/device-runs/round7/TE/hparams-grid10.json
-  tar czf "$OUT/align-smollm2r9.tgz" results/runs/paper/*/align-smollm2r9* results/bench-runs/paper/*/align-smollm2r9* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r9.json
+  smollm2_pack smollm2r9
   ;;
 F12) # eighteenth session: llmrec-smollm2 on Amazon Scientific at the align settings scripts/gpu_tune.sh TK chose there
      # (user_embedding, dropout 0.5; its hparams file). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific]
   smollm2_run amazon-scientific smollm2r10 3 results/device-runs/round9/TK-sci-ibm/hparams-grid12.json
-  tar czf "$OUT/align-smollm2r10.tgz" results/runs/paper/*/align-smollm2r10* results/bench-runs/paper/*/align-smollm2r10* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r10.json
+  smollm2_pack smollm2r10
   ;;
 F13) # then llmrec-smollm2 on Scientific and MicroLens at the settings scripts/gpu_tune.sh TN chose (weight decay 1e-3 and
      # 1e-4). After P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific data/microlens-50k]
   smollm2_run "amazon-scientific microlens-50k" smollm2r11 6 results/device-runs/round9/TN-sci-ibm/hparams-grid14.json \
     results/device-runs/round9/TN-microlens/hparams-grid14.json
-  tar czf "$OUT/align-smollm2r11.tgz" results/runs/paper/*/align-smollm2r11* results/bench-runs/paper/*/align-smollm2r11* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r11.json
+  smollm2_pack smollm2r11
   ;;
 F14) # nineteenth session: llmrec-smollm2 on Scientific at the settings scripts/gpu_tune.sh TO chose (weight decay 1e-2).
      # After M1, M2 (or a ~/site copy), P1, P2; carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific]
   smollm2_run amazon-scientific smollm2r12 3 results/device-runs/round10/TO/hparams-grid15.json
-  tar czf "$OUT/align-smollm2r12.tgz" results/runs/paper/*/align-smollm2r12* results/bench-runs/paper/*/align-smollm2r12* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r12.json
+  smollm2_pack smollm2r12
   ;;
 F15) # and again at the settings scripts/gpu_tune.sh TQ chose (dropout 0.4). After F14 on the same warm machine (its
      # p1/p2 parts and ~/site stay), carry [.gpu/s3 .gpu/gguf_site data/amazon-scientific]
   smollm2_run amazon-scientific smollm2r13 3 results/device-runs/round10/TQ/hparams-grid16.json
-  tar czf "$OUT/align-smollm2r13.tgz" results/runs/paper/*/align-smollm2r13* results/bench-runs/paper/*/align-smollm2r13* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r13.json
+  smollm2_pack smollm2r13
   ;;
 F16) # and at the settings scripts/gpu_tune.sh TR chose (dropout 0.4, weight decay 3e-3), as F15
   smollm2_run amazon-scientific smollm2r14 3 results/device-runs/round10/TR/hparams-grid17.json
-  tar czf "$OUT/align-smollm2r14.tgz" results/runs/paper/*/align-smollm2r14* results/bench-runs/paper/*/align-smollm2r14* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r14.json
+  smollm2_pack smollm2r14
   ;;
 F17) # llmrec-smollm2 on IBM at the settings scripts/gpu_tune.sh TS chose (history_mean, starting temperature 0.2).
      # After M1, M2, P1, P2; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles]
   smollm2_run ibm-articles smollm2r15 3 results/device-runs/round10/TS/hparams-grid18.json
-  tar czf "$OUT/align-smollm2r15.tgz" results/runs/paper/*/align-smollm2r15* results/bench-runs/paper/*/align-smollm2r15* \
-    models/paper/*/align/llmrec-smollm2* models/paper/*/encode/manifest.json hparams-smollm2r15.json
+  smollm2_pack smollm2r15
   ;;
 *) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17"; exit 2;;
 esac

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from align_goals import per_user_dir
+
 MEMBER = re.compile(r'(?:^|/)(?:models/paper/(?P<ds1>[^/]+)/(?:align|baselines)|per_user/(?P<ds2>[^/]+))/'
                     r'(?P<model>[a-z0-9-]+)-seed(?P<seed>\d+)\.parquet$')
 CHECKED = ('HR@10', 'NDCG@10')
-
-
-def stage_of(model:str) -> str: return 'align' if model.startswith('llmrec') else 'baselines'
 
 
 def candidates(root:Path) -> dict:
@@ -63,7 +63,7 @@ def main(argv=None):
                         break
             if hit is None: missing.append(f'{ds} {model} seed {seed}'); continue
             arc, name, df, js = hit
-            dst = a.root / 'models' / 'paper' / ds / stage_of(model) / f'{model}-seed{seed}.parquet'
+            dst = per_user_dir(a.root, 'paper', ds, model) / f'{model}-seed{seed}.parquet'
             print(f'{ds} {model} seed {seed}: {arc.relative_to(a.root)} ({len(df)} users)')
             if not a.check:
                 dst.parent.mkdir(parents=True, exist_ok=True); df.to_parquet(dst, index=False)

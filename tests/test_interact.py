@@ -262,17 +262,22 @@ def test_item_bias_is_served_and_scored(tmp_path):
     assert torch.allclose(cold, F.normalize(base[:1], dim=-1) @ rec.item_vectors.T / m.temperature + m.item_bias, atol=1e-5)
 
 
-def test_user_embedding_is_served_and_new_users_go_without(tmp_path):
-    "user_embedding: trained, served, reloaded; it moves a known user's vector by its gated row, and a new user has none."
+def _served_with(tmp_path, **option):
+    "A toy llmrec trained with an align `option`, served and reloaded, and the same model at its starting weights."
     from llmrec.align import ALIGN_HP, build_two_tower
     data, iv, pv = _stage_folders(tmp_path)
     raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'max_epochs': 2,
-                                                      'eval_every': 1, 'user_embedding': True}}}
+                                                      'eval_every': 1, **option}}}
     params = resolve_params(raw)
     run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'align', params, tmp_path / 'b.csv')
     rec = Recommender.load(tmp_path / 'align', params=params)
+    return rec, build_two_tower(rec.data, dict(ALIGN_HP, dim=32, max_len=8, **option), iv, {r: pv for r in ROLES})
+
+
+def test_user_embedding_is_served_and_new_users_go_without(tmp_path):
+    "user_embedding: trained, served, reloaded; it moves a known user's vector by its gated row, and a new user has none."
+    rec, start = _served_with(tmp_path, user_embedding=True)
     ut = rec.model.user_tower
-    start = build_two_tower(rec.data, dict(ALIGN_HP, dim=32, max_len=8, user_embedding=True), iv, {r: pv for r in ROLES})
     assert ut.user_embedding.weight.shape == (rec.data.n_users, 32)
     assert not torch.allclose(ut.user_embedding.weight, start.user_tower.user_embedding.weight)  # trained, not its start
     u = np.arange(5)
@@ -287,15 +292,8 @@ def test_user_embedding_is_served_and_new_users_go_without(tmp_path):
 
 def test_history_mean_is_served_and_reloaded(tmp_path):
     "history_mean: its gate trains, is saved with the served model and read back; shutting it changes the users' vectors."
-    from llmrec.align import ALIGN_HP, build_two_tower
-    data, iv, pv = _stage_folders(tmp_path)
-    raw = {'align': {'models': ['llmrec'], 'ml-100k': {'dim': 32, 'max_len': 8, 'batch_size': 32, 'lr': 5e-3, 'max_epochs': 2,
-                                                      'eval_every': 1, 'history_mean': True}}}
-    params = resolve_params(raw)
-    run_align(tmp_path / 'toy', tmp_path / 'vec', tmp_path / 'a.csv', tmp_path / 'align', params, tmp_path / 'b.csv')
-    rec = Recommender.load(tmp_path / 'align', params=params)
+    rec, start = _served_with(tmp_path, history_mean=True)
     ut = rec.model.user_tower
-    start = build_two_tower(rec.data, dict(ALIGN_HP, dim=32, max_len=8, history_mean=True), iv, {r: pv for r in ROLES})
     assert ut.mean_gate is not None and not torch.allclose(ut.mean_gate, start.user_tower.mean_gate)  # trained
     u = np.arange(5)
     with torch.no_grad():
