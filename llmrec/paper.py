@@ -30,7 +30,7 @@ __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', '
 # %% ../nbs/90_paper.ipynb #6b7e192e
 RESULT_COLUMNS = ['dataset', 'model', 'profile', 'seed', 'metric', 'value']
 RANKING_METRICS = ('HR@5', 'HR@10', 'HR@20', 'NDCG@5', 'NDCG@10', 'NDCG@20', 'MRR@10')
-RANKING_MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec', 'llmrec-nollm',  # genret: its own table (genret_table)
+RANKING_MODELS = ('pop', 'ease', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec', 'llmrec-nollm',  # genret: its own table (genret_table)
                   'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
 SCENARIOS = {'ml-100k': 'movies', 'amazon-scientific': 'e-commerce, rich item text',
              'amazon-musical-instruments': 'e-commerce with reviews', 'microlens-50k': 'short video',
@@ -191,7 +191,7 @@ GOAL_COLUMNS = ['dataset', 'metric', 'llmrec', 'llmrec_std', 'best_baseline', 'b
                 'p_value', 'met', 'seeds', 'baseline_seeds']
 CROSSCHECK_COLUMNS = ['dataset', 'model', 'system', 'metric', 'value']
 BENCH_COLUMNS = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
-BASELINE_MODELS = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
+BASELINE_MODELS = ('pop', 'ease', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce')
 ABLATION_MODELS = ('llmrec-nollm', 'llmrec-noalign', 'llmrec-noprofile', 'llmrec-smollm2')
 ALPHA = 0.05  # significance level of the paired test
 # The only numbers in the paper not computed by this project: published results on Amazon Beauty (P5 split,
@@ -284,7 +284,7 @@ def _summary(ranking:pd.DataFrame, profile:str|None, metric:str) -> pd.DataFrame
     return df.groupby(['dataset', 'model'])['value'].agg(['mean', 'std', 'count'])
 
 def baseline_table(ranking:pd.DataFrame, profile:str|None='paper', metrics=('HR@10', 'NDCG@10')) -> pd.DataFrame:
-    "The baselines (Pop, BPR, LightGCN, SASRec CE and BCE) per dataset and metric: mean ± std over seeds."
+    "The baselines (Pop, EASE, BPR, LightGCN, SASRec CE and BCE) per dataset and metric: mean ± std over seeds."
     return results_table(ranking[ranking.model.isin(BASELINE_MODELS)], metrics, profile)
 
 def seed_gaps(ranking:pd.DataFrame, profile:str|None='paper') -> list[str]:

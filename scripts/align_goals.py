@@ -2,7 +2,7 @@
 
 Reads tidy result rows (`results/runs/<profile>/<ds>/{baselines,align}.csv`) and per-user parquets
 (`models/<profile>/<ds>/{baselines,align}/<model>-seed<s>.parquet`). The best baseline is the one with the highest mean
-test NDCG@10 over seeds among pop, bpr, lightgcn, sasrec, sasrec-bce and the zero-shot llmrec-noalign; the paired test
+test NDCG@10 over seeds among pop, ease, bpr, lightgcn, sasrec, sasrec-bce and the zero-shot llmrec-noalign; the paired test
 compares per-user NDCG@10 averaged over seeds (Wilcoxon signed-rank, two-sided, `llmrec.evaluate.paired_test`).
 HR@10 is reported alongside with its own best baseline and test; the goal (and `met`) belongs to NDCG@10 only.
 
@@ -19,7 +19,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llmrec.evaluate import paired_test
 
-BASELINES = ('pop', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec-noalign')
+BASELINES = ('pop', 'ease', 'bpr', 'lightgcn', 'sasrec', 'sasrec-bce', 'llmrec-noalign')
 GOALS = {'amazon-scientific': 1.15, 'microlens-50k': 1.10, 'ibm-articles': 1.10, 'ml-100k': 1.00}
 
 

@@ -1,4 +1,4 @@
-"""Independent check of our baselines: RecBole 1.2.1 trains BPR, LightGCN and SASRec (CE) on *our* ML-100K split.
+"""Independent check of our baselines: RecBole 1.2.1 trains BPR, LightGCN, SASRec (CE) and EASE on *our* ML-100K split.
 
 Four steps, two virtual environments (RecBole needs numpy<2, pandas<3, scipy<1.12, so it lives in .venv-recbole):
 
@@ -8,7 +8,7 @@ Four steps, two virtual environments (RecBole needs numpy<2, pandas<3, scipy<1.1
     python scripts/crosscheck_recbole.py merge   --work /tmp/llmrec-crosscheck \
         --out results/crosscheck.csv --bench results/bench-runs/crosscheck/ml-100k.csv              # .venv
 
-(`make crosscheck` runs them.) The longer-training check of our SASRec behind results/crosscheck-sasrec-40epochs.json
+(`--models ease` runs one model; `merge` keeps the committed rows of models it was not given.) The longer-training check of our SASRec behind results/crosscheck-sasrec-40epochs.json
 (same settings, a 40-epoch cap instead of 5; RecBole is not rerun):
 
     python scripts/crosscheck_recbole.py export --data data/ml-100k --work /tmp/cc40 --sasrec-epochs 40
@@ -26,13 +26,16 @@ Seconds per epoch are training only (evaluation excluded) on the same machine, o
 What is not matched, by design: RecBole's SASRec is its own architecture (post-LayerNorm blocks, GELU, 4x-wide
 feed-forward unless told otherwise: `inner_size` is set to our width) and trains on every prefix of every sequence
 (one target each) where ours trains on windows with a target at every position; BPR in RecBole has no L2 term.
+EASE (closed form in both, one "epoch" in RecBole) scores a user by their *training* row in RecBole, for the test
+target too, where ours adds the validation item to the test target's history (as SASRec's sequence has it), so its
+test numbers may differ by that one item per user; validation is the same computation in both.
 """
 from __future__ import annotations
 import argparse, json, os, sys, time
 from pathlib import Path
 
-MODELS = ('bpr', 'lightgcn', 'sasrec')
-RECBOLE_NAME = {'bpr': 'BPR', 'lightgcn': 'LightGCN', 'sasrec': 'SASRec'}
+MODELS = ('bpr', 'lightgcn', 'sasrec', 'ease')
+RECBOLE_NAME = {'bpr': 'BPR', 'lightgcn': 'LightGCN', 'sasrec': 'SASRec', 'ease': 'EASE'}
 
 
 def settings_for(params_path='params.yaml', dataset='ml-100k', epochs=None):
@@ -80,7 +83,7 @@ def cmd_export(a):
 
 
 def cmd_recbole(a):
-    "Train the three models in RecBole on the exported files; write <work>/recbole.json."
+    "Train the models in RecBole on the exported files; write <work>/recbole.json."
     import numpy as np
     np.float, np.int = float, int  # RecBole 1.2.1 still uses the aliases NumPy removed
     os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'  # RecBole reloads its own pickled checkpoints (its Config inside)
@@ -114,6 +117,8 @@ def cmd_recbole(a):
     for model in a.models:
         hp = settings[model]
         seq = model == 'sasrec'
+        if model == 'ease':  # closed form: no epochs, learning rate or batches of ours to match; one RecBole "epoch"
+            hp = {**hp, 'max_epochs': 1, 'eval_every': 1, 'patience': 1, 'lr': 1e-3, 'batch_size': 2048}
         cfg = {
             'data_path': str(work / 'atomic'), 'benchmark_filename': ['train', 'valid', 'test'],
             'USER_ID_FIELD': 'user_id', 'ITEM_ID_FIELD': 'item_id',
@@ -125,7 +130,9 @@ def cmd_recbole(a):
             'seed': 0, 'reproducibility': True, 'use_gpu': False, 'show_progress': False,
             'checkpoint_dir': str(work / 'saved'), 'log_wandb': False,
         }
-        if model == 'bpr':
+        if model == 'ease':
+            cfg.update(reg_weight=hp['l2'])
+        elif model == 'bpr':
             cfg.update(embedding_size=hp['dim'])
         elif model == 'lightgcn':
             cfg.update(embedding_size=hp['dim'], n_layers=hp['layers'], reg_weight=hp['l2'], require_pow=True)
@@ -167,7 +174,7 @@ def cmd_recbole(a):
 
 
 def cmd_ours(a):
-    "Train our three models with the same settings; write <work>/llmrec.json."
+    "Train our models with the same settings; write <work>/llmrec.json."
     import torch
     from llmrec.baselines import fit_baseline
     from llmrec.data import load_recdata
@@ -206,14 +213,20 @@ def cmd_merge(a):
         rows += [('ml-100k', model, s, 'epochs', float(d[model]['epochs'])) for s, d in (('llmrec', ours), ('recbole', rb))]
         for system, d in (('llmrec', ours), ('recbole', rb)):
             bench += [(f'crosscheck-{model}-ml-100k', system, 'demo', device_name('cpu') + '-1thread', m, float(d[model][m]))
-                      for m in ('s_per_epoch', 'train_s', 'epochs')]
+                      for m in (('train_s',) if model == 'ease' else ('s_per_epoch', 'train_s', 'epochs'))]
+            if model == 'ease': continue  # no epochs: nothing to reach
             best = best_epoch(d[model])
             if best:  # training seconds until the best validation check, as llmrec's `s_to_best` (align.bench_rows)
                 bench.append((f'crosscheck-{model}-ml-100k', system, 'demo', device_name('cpu') + '-1thread', 's_to_best',
                                float(d[model]['s_per_epoch']) * best))
     df = pd.DataFrame(rows, columns=['dataset', 'model', 'system', 'metric', 'value'])
+    bench = pd.DataFrame(bench, columns=['benchmark', 'system', 'profile', 'device', 'metric', 'value'])
+    if Path(a.out).exists():  # the committed rows of models this work folder did not run stay
+        old = pd.read_csv(a.out); df = pd.concat([old[~old.model.isin(set(df.model))], df], ignore_index=True)
+    if Path(a.bench).exists():
+        old = pd.read_csv(a.bench); bench = pd.concat([old[~old.benchmark.isin(set(bench.benchmark))], bench], ignore_index=True)
     write_csv(df, a.out)
-    write_csv(pd.DataFrame(bench, columns=['benchmark', 'system', 'profile', 'device', 'metric', 'value']), a.bench)
+    write_csv(bench, a.bench)
     wide = df[df.metric.isin(['HR@10', 'NDCG@10'])].pivot_table(index=['model', 'metric'], columns='system', values='value')
     wide['llmrec/recbole'] = wide['llmrec'] / wide['recbole']
     print(wide.round(4).to_string())

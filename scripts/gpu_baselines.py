@@ -18,10 +18,11 @@ import multiprocessing as mp
 from pathlib import Path
 
 SEEDS = (0, 1, 2)
-MODEL_ORDER = ('sasrec', 'sasrec-bce', 'bpr', 'lightgcn', 'pop')
+MODEL_ORDER = ('sasrec', 'sasrec-bce', 'bpr', 'lightgcn', 'pop', 'ease')
 
 # Shared by every dataset unless GRIDS says otherwise: per-model base hyperparameters for the paper profile.
 BASE = {
+    'ease': dict(l2=100.0),  # closed form (no epochs): the ridge weight is its only hyperparameter
     'bpr': dict(dim=64, lr=5e-3, l2=1e-4, batch_size=2048, max_epochs=300, patience=5, eval_every=5),
     'lightgcn': dict(dim=64, layers=3, lr=5e-3, l2=1e-4, batch_size=2048, max_epochs=300, patience=5, eval_every=5),
     'sasrec': dict(dim=64, layers=2, heads=1, max_len=50, dropout=0.5, lr=1e-3, weight_decay=0.0, batch_size=128,
@@ -31,6 +32,7 @@ BASE = {
 }
 # Small validation grids (key -> values); every combination is one tuning run with seed 0.
 GRID = {
+    'ease': {'l2': [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0]},  # a log grid over four decades
     'bpr': {'l2': [1e-5, 1e-4, 1e-3], 'lr': [1e-3, 5e-3]},
     'lightgcn': {'layers': [2, 3], 'l2': [1e-4, 1e-3]},
     'sasrec': {'dropout': [0.2, 0.5], 'dim': [64, 128]},
@@ -75,7 +77,7 @@ POINTS = {}  # (dataset, model) -> explicit points (overrides of the base), set 
 def grid_points(ds, model, max_epochs=0):
     "Every hyperparameter combination to try for (dataset, model) (or the explicit POINTS given for it)."
     base = {**BASE[model], **DATASET_BASE.get(ds, {}).get(model, {})}
-    if max_epochs: base['max_epochs'] = min(base['max_epochs'], max_epochs)
+    if max_epochs and 'max_epochs' in base: base['max_epochs'] = min(base['max_epochs'], max_epochs)
     if (ds, model) in POINTS: return [{**base, **pt} for pt in POINTS[ds, model]]
     grid = {**GRID[model], **DATASET_GRID.get(ds, {}).get(model, {})}
     return [{**base, **dict(zip(grid, values))} for values in itertools.product(*grid.values())]

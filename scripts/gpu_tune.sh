@@ -194,6 +194,25 @@
 #   python scripts/gpu_align.py train --datasets ibm-articles --models llmrec --workers 2 --root /tmp/ibmroot --accelerator cpu \
 #     --tag cpu-old --out /tmp/ibmroot/old --grid '{"ibm-articles": [{"history_mean": false, "temperature": 0.3}]}'
 #   (and --tag cpu-new --out /tmp/ibmroot/new --grid '{"ibm-articles": [{}]}')
+# Twentieth session: EASE, a new closed-form baseline (llmrec.baselines.ease_weights), on every dataset. Its l2 grid
+# (scripts/gpu_baselines.py GRID['ease'], ten values 0.1..3000) and the chosen point's finals ran on this 2-core CPU
+# for five datasets, then a second grid past the two edge choices (what came back: results/device-runs/ease/cpu, cpu-r2):
+#   python scripts/gpu_baselines.py --out results/device-runs/ease/cpu --datasets ibm-articles ml-100k amazon-scientific \
+#     amazon-musical-instruments amazon-beauty-p5 --models ease --no-pop --workers 2 --accelerator cpu --budget-s 5000 \
+#     --tune-stop 0.9 --final-stop 0.95 --stage /tmp/ease_stage
+#   python scripts/gpu_baselines.py --out results/device-runs/ease/cpu-r2 --datasets ibm-articles amazon-musical-instruments \
+#     --models ease --no-pop --workers 1 --accelerator cpu --budget-s 900 --tune-stop 0.9 --final-stop 0.95 \
+#     --stage /tmp/ease_stage_r2 --grid-json '{"ibm-articles": {"ease": {"l2": [0.01, 0.03, 0.1]}},
+#       "amazon-musical-instruments": {"ease": {"l2": [3000.0, 10000.0, 30000.0]}}}'
+# and MicroLens-50k's on one H200 (EA, 551 s: six points before the call's time ran out; EB, 446 s: the other four and
+# the finals; each point ~145 s there, the Gram inverse in float64 and two full evaluations; what came back:
+# results/device-runs/ease/{EA,EB}). Imports, here:
+#   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu --grid-csv results/baseline-tuning-paper.csv --round 1
+#   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu-r2 --grid-csv results/baseline-tuning-paper.csv --round 2
+#   python scripts/import_gpu_baselines.py --src results/device-runs/ease/EA/bl results/device-runs/ease/EB/bl \
+#     --grid-csv results/baseline-tuning-paper.csv --round 1   (then MicroLens' points renumbered in grid order, 0..9)
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
+#   python scripts/by_history.py; python scripts/ease_rank.py --datasets ibm-articles amazon-scientific
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -470,6 +489,18 @@ TS)  # IBM's thirteenth round (scripts/align_grid18.json) on a new align option,
   site_link
   grid_round ibm-articles grid18 60 200 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS"; exit 2;;
+EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
+     # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
+     # seed 0, validation only, then the chosen point's finals (3 seeds; deterministic, so equal). [data/microlens-50k]
+  (timeout 560 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models ease --workers 2 \
+     --budget-s 540 --tune-stop 0.8 --final-stop 0.95 --no-pop --stage /tmp/bl-stage > "$OUT/baselines.log" 2>&1)
+  ;;
+EB)  # EA's grid, cut by the call's time after its sixth point (l2 30, the best so far, at that grid's edge): the rest of
+     # the log grid, 100 to 3000, four workers at once, then the chosen point's finals. [data/microlens-50k]
+  (timeout 560 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models ease --workers 4 \
+     --budget-s 540 --tune-stop 0.6 --final-stop 0.7 --no-pop --stage /tmp/bl-stage \
+     --grid-json '{"microlens-50k": {"ease": {"l2": [100.0, 300.0, 1000.0, 3000.0]}}}' > "$OUT/baselines.log" 2>&1)
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB"; exit 2;;
 esac
 ls -la "$OUT"

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from llmrec.baselines import (BASELINE_DEFAULTS, MODEL_DEFAULTS, LightGCN, Popularity, SASRec, causal_mask, fit_baseline,
-                              model_hparams, normalized_adjacency, pair_keys, popularity_counts, run_baselines,
+from llmrec.baselines import (BASELINE_DEFAULTS, MODEL_DEFAULTS, LightGCN, Popularity, SASRec, causal_mask, ease_weights,
+                              fit_baseline, model_hparams, normalized_adjacency, pair_keys, popularity_counts, run_baselines,
                               sample_negatives, sequence_windows, toy_recdata)
 from llmrec.config import LlmrecError, resolve_params, write_json, write_parquet
+from llmrec.data import RecData
 
 FAST = dict(max_epochs=6, eval_every=3, patience=2, batch_size=64)
 TOY_HP = {'bpr': dict(lr=0.02), 'lightgcn': dict(lr=0.02, layers=2),
@@ -54,6 +55,47 @@ def test_pop_exact(toy):
     assert np.allclose(run.per_user['NDCG@10'], np.where(rank < 10, 1 / np.log2(rank + 2), 0))
     assert run.test['HR@10'] == pytest.approx(np.mean(rank < 10))
     assert fit_baseline('pop', toy, {}).per_user.equals(run.per_user)  # deterministic
+
+
+def test_ease_weights_are_the_constrained_ridge_regression():
+    "Every column of the closed form equals a ridge regression of that item on the other items, solved directly."
+    rng = np.random.default_rng(3)
+    x = (rng.random((60, 9)) < 0.3).astype(np.float32)
+    import scipy.sparse as sp
+    for l2 in (0.5, 20.0):
+        w = ease_weights(sp.csr_matrix(x), l2)
+        assert w.dtype == np.float32 and np.all(np.diag(w) == 0)
+        xd = x.astype(np.float64)
+        for j in range(9):
+            o = np.arange(9) != j
+            ridge = np.linalg.solve(xd[:, o].T @ xd[:, o] + l2 * np.eye(8), xd[:, o].T @ xd[:, j])
+            assert np.allclose(w[o, j], ridge, atol=1e-5), (l2, j)
+    with pytest.raises(LlmrecError, match='l2 > 0'): ease_weights(sp.csr_matrix(x), -1.0)
+
+
+def test_ease_scores_the_test_target_from_the_validation_item():
+    """A probe user trains on item 0 only (which nobody else has), then validates on 1 and tests on 2; thirty others
+    train on 1 and 2 together. EASE's test history includes the validation item, so 2 is the probe's first test item;
+    its validation history (item 0 alone) gives every item score 0, a tie that counts against the target."""
+    rows = [(0, i, t, None, None, None, s) for t, (i, s) in enumerate([(0, 'train'), (1, 'valid'), (2, 'test')])]
+    for u in range(1, 31):
+        seq = [(1, 'train'), (2, 'train'), (3 + u % 6, 'valid'), (9 + u % 6, 'test')]
+        rows += [(u, i, t, None, None, None, s) for t, (i, s) in enumerate(seq)]
+    inter = pd.DataFrame(rows, columns=['user_idx', 'item_idx', 'position', 'timestamp', 'rating', 'review', 'split'])
+    items = pd.DataFrame({'item_idx': np.arange(15), 'item_id': [f'i{i}' for i in range(15)], 'title': '',
+                          'description': '', 'attributes': [[] for _ in range(15)]})
+    data = RecData('probe', items, pd.DataFrame({'user_idx': np.arange(31), 'user_id': [f'u{u}' for u in range(31)]}), inter)
+    run = fit_baseline('ease', data, {'l2': 1.0})
+    probe = run.per_user.set_index('user_idx').loc[0]
+    assert probe['HR@5'] == 1 and probe['NDCG@10'] == pytest.approx(1.0)
+    assert run.epochs == 0 and run.hparams == {'l2': 1.0}
+    from llmrec.baselines import ease_scorer
+    from llmrec.evaluate import evaluate_scorer
+    w = ease_weights(data.history('valid'), 1.0)
+    valid = evaluate_scorer(ease_scorer(w, data.history('valid')), data, 'valid', progress=False).set_index('user_idx')
+    assert valid.loc[0, 'HR@10'] == 0  # all scores 0: the pessimistic tie puts the target last of 14 candidates
+    assert fit_baseline('ease', data, {'l2': 1.0}, test=False).test == {}
+    assert fit_baseline('ease', data, {'l2': 1.0}).per_user.equals(run.per_user)  # deterministic
 
 
 def test_lightgcn_propagation_exact():

@@ -4,6 +4,7 @@ from unittest import mock
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from llmrec.evaluate import METRICS
@@ -242,3 +243,41 @@ def test_by_history_bins_users_by_training_items_and_averages_seeds(tmp_path):
     assert list(t.loc['llmrec'].index) == ['1', '3-4', '17+'] and list(t.loc['llmrec'].users) == [1, 2, 1]
     assert np.isclose(t.loc[('llmrec', '1'), 'NDCG@10'], 0.2) and np.isclose(t.loc[('llmrec', '3-4'), 'NDCG@10'], 0.2)
     assert np.isclose(t.loc[('bpr', '17+'), 'NDCG@10'], 0.6) and (t.seeds == 2).all()
+
+
+def test_crosscheck_merge_keeps_the_committed_rows_of_models_it_did_not_run(tmp_path):
+    "A cross-check of one model (--models ease) adds its rows; the other models' committed rows and timings stay."
+    work, out = tmp_path / 'work', tmp_path / 'repo'
+    work.mkdir(); out.mkdir()
+    run = lambda hr, nd: {'test': {'HR@10': hr, 'NDCG@10': nd, 'hit@10': hr, 'ndcg@10': nd}, 'epochs': 1,
+                          's_per_epoch': 0.2, 'train_s': 0.3, 'best_epoch': 1, 'settings': {}}
+    (work / 'llmrec.json').write_text(json.dumps({'ease': run(0.14, 0.07)}))
+    (work / 'recbole.json').write_text(json.dumps({'ease': run(0.13, 0.069)}))
+    old = pd.DataFrame([('ml-100k', 'bpr', s, m, v) for s in ('llmrec', 'recbole') for m, v in (('HR@10', 0.1), ('NDCG@10', 0.05))],
+                       columns=['dataset', 'model', 'system', 'metric', 'value'])
+    old.to_csv(out / 'cc.csv', index=False)
+    pd.DataFrame([('crosscheck-bpr-ml-100k', 'llmrec', 'demo', 'cpu', 's_per_epoch', 1.5)],
+                 columns=['benchmark', 'system', 'profile', 'device', 'metric', 'value']).to_csv(out / 'bench.csv', index=False)
+    _run('crosscheck_recbole.py', 'merge', '--work', str(work), '--out', 'cc.csv', '--bench', 'bench.csv', cwd=out)
+    cc = pd.read_csv(out / 'cc.csv')
+    assert set(cc.model) == {'bpr', 'ease'} and cc[cc.model == 'bpr'].value.tolist() == old.value.tolist()
+    assert cc.set_index(['model', 'system', 'metric']).value[('ease', 'recbole', 'NDCG@10')] == 0.069
+    bench = pd.read_csv(out / 'bench.csv')
+    assert set(bench.benchmark) == {'crosscheck-bpr-ml-100k', 'crosscheck-ease-ml-100k'}
+    assert set(bench[bench.benchmark == 'crosscheck-ease-ml-100k'].metric) == {'train_s'}  # a closed form has no epochs
+
+
+def test_ease_rank_full_rank_is_the_fitted_model_and_a_tiny_rank_loses():
+    "Rank 0 (the full map) scores as fit_baseline's validation; rank 1 scores far lower, rank 29 of 30 above it."
+    import torch
+    from llmrec.baselines import fit_baseline, toy_recdata
+    rank_rows = runpy.run_path(str(ROOT / 'scripts' / 'ease_rank.py'))['rank_rows']
+    toy = toy_recdata(n_users=60, n_items=30, n_blocks=3, seq_len=8, seed=2)
+    torch.set_num_threads(1)
+    rows = pd.DataFrame(rank_rows(toy, 1.0, [1, 30]))
+    nd = rows[rows.metric == 'NDCG@10'].set_index('rank').value
+    assert set(nd.index) == {0, 1} and 30 not in nd.index  # a rank >= the item count is the full map: not repeated
+    assert nd[0] == pytest.approx(fit_baseline('ease', toy, {'l2': 1.0}, test=False).valid['NDCG@10'])
+    assert nd[1] < nd[0] - 0.1
+    near = pd.DataFrame(rank_rows(toy, 1.0, [29]))
+    assert near[(near.metric == 'NDCG@10') & (near['rank'] == 29)].value.iloc[0] > nd[1]  # nearly all of the map
