@@ -31,7 +31,8 @@ def _project(tmp: Path, datasets=('ml-100k',)) -> Path:
                      and not d.endswith('generate/reasons.csv')]
     (proj / 'results').mkdir()
     for f in ('crosscheck.csv', 'align-goals-paper.csv', 'scaleout-paper.csv', 'align-tuning-paper.csv',  # inputs made outside
-              'sasrec-tuning-paper.csv', 'baseline-tuning-paper.csv', 'by-history-paper.csv'):  # the pipeline (own env / GPU runs)
+              'sasrec-tuning-paper.csv', 'baseline-tuning-paper.csv', 'by-history-paper.csv',  # the pipeline (own env / GPU runs)
+              'ease-rank-paper.csv'):
         shutil.copy(ROOT / 'results' / f, proj / 'results' / f)
     for d in ('genret-runs', 'reason-examples', 'reason-decoding', 'reason-tuning', 'encode-manifests'):
         shutil.copytree(ROOT / 'results' / d, proj / 'results' / d)
