@@ -205,7 +205,8 @@
 #     --stage /tmp/ease_stage_r2 --grid-json '{"ibm-articles": {"ease": {"l2": [0.01, 0.03, 0.1]}},
 #       "amazon-musical-instruments": {"ease": {"l2": [3000.0, 10000.0, 30000.0]}}}'
 # and MicroLens-50k's on one H200 (EA, 551 s: six points before the call's time ran out; EB, 446 s: the other four and
-# the finals; each point ~145 s there, the Gram inverse in float64 and two full evaluations; what came back:
+# the finals; each point ~145 s there, nearly all of it the evaluations, slow because the weights came back column-major
+# from LAPACK, fixed afterwards (row-major: MicroLens' validation check 300 s -> ~10 s on the CPU); what came back:
 # results/device-runs/ease/{EA,EB}). Imports, here:
 #   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu --grid-csv results/baseline-tuning-paper.csv --round 1
 #   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu-r2 --grid-csv results/baseline-tuning-paper.csv --round 2
