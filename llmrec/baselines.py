@@ -133,9 +133,9 @@ def ease_weights(history:sp.spmatrix, # users x items training interactions (one
     chol = torch.linalg.cholesky(gram); del gram
     p = torch.cholesky_inverse(chol); del chol  # (X'X + l2 I)^-1
     diag = p.diagonal().clone()
-    p.div_(-diag[None, :]).fill_diagonal_(0.0)  # in place: the biggest catalogue needs ~3 copies' memory, not 5
+    p.div_(-diag[None, :]).fill_diagonal_(0.0)  # in place: no further items x items copies
     return p.float().contiguous().cpu().numpy()  # row-major: LAPACK's inverse comes back column-major, and a sparse row
-                                                 # times a column-major matrix was 17x slower (MicroLens: 300 s a check)
+    # times a column-major matrix is slow (MicroLens' validation check 209 s against 8.6 s: scripts/bench_ease.py)
 
 def ease_scorer(weights:np.ndarray, # `ease_weights` output
                 history:sp.spmatrix): # users x items: the items each user saw before the evaluated target
@@ -587,9 +587,9 @@ def fit_baseline(name:str, # one of `MODELS`
     dev = device_name(accelerator)
     t0 = time.perf_counter()
     if name == 'ease':  # closed form: the weights once, then one validation and one test check
-        weights = ease_weights(data.history('valid'), hparams['l2'], 'cpu' if dev.startswith('cpu') else 'cuda')  # train rows
-        valid = summarize(evaluate_scorer(ease_scorer(weights, data.history('valid')), data, 'valid', batch_size=eval_batch_size,
-                                          progress=False))
+        train = data.history('valid')  # the training rows: what the weights are fitted on and the validation history
+        weights = ease_weights(train, hparams['l2'], 'cpu' if dev.startswith('cpu') else 'cuda')
+        valid = summarize(evaluate_scorer(ease_scorer(weights, train), data, 'valid', batch_size=eval_batch_size, progress=False))
         per_user = (evaluate_scorer(ease_scorer(weights, data.history('test')), data, 'test', batch_size=eval_batch_size,
                                     progress=False) if test else None)
         return BaselineRun(name, seed, per_user, summarize(per_user) if test else {}, valid, 0, 0,

@@ -26,12 +26,13 @@ from llmrec.evaluate import evaluate_scorer, summarize
 
 def rank_rows(data, l2:float, ranks) -> list[dict]:
     "Validation NDCG@10 and HR@10 of EASE's weights at full rank (rank 0) and truncated to each rank in `ranks`."
-    w = ease_weights(data.history('valid'), l2)
+    train = data.history('valid')  # the training rows, which are also the validation targets' history
+    w = ease_weights(train, l2)
     u, s, vt = np.linalg.svd(w.astype(np.float64))
     rows = []
     for k in [0, *sorted(r for r in ranks if r < len(s))]:
         wk = w if k == 0 else ((u[:, :k] * s[:k]) @ vt[:k]).astype(np.float32)
-        m = summarize(evaluate_scorer(ease_scorer(wk, data.history('valid')), data, 'valid', progress=False))
+        m = summarize(evaluate_scorer(ease_scorer(wk, train), data, 'valid', progress=False))
         rows += [{'dataset': data.name, 'rank': k, 'l2': l2, 'metric': k_, 'value': m[k_]} for k_ in ('NDCG@10', 'HR@10')]
     return rows
 

@@ -205,8 +205,9 @@
 #     --stage /tmp/ease_stage_r2 --grid-json '{"ibm-articles": {"ease": {"l2": [0.01, 0.03, 0.1]}},
 #       "amazon-musical-instruments": {"ease": {"l2": [3000.0, 10000.0, 30000.0]}}}'
 # and MicroLens-50k's on one H200 (EA, 551 s: six points before the call's time ran out; EB, 446 s: the other four and
-# the finals; each point ~145 s there, nearly all of it the evaluations, slow because the weights came back column-major
-# from LAPACK, fixed afterwards (row-major: MicroLens' validation check 300 s -> ~10 s on the CPU); what came back:
+# the finals; each point ~145 s there, unprofiled; the weights came back column-major from LAPACK, which made each
+# evaluation slow, fixed afterwards: on the 2-core CPU, scripts/bench_ease.py measured MicroLens' weights at 151 s and a
+# validation check at 8.6 s row-major against 209 s column-major, results/ease-timing.csv); what came back:
 # results/device-runs/ease/{EA,EB}). Imports, here:
 #   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu --grid-csv results/baseline-tuning-paper.csv --round 1
 #   python scripts/import_gpu_baselines.py --src results/device-runs/ease/cpu-r2 --grid-csv results/baseline-tuning-paper.csv --round 2
@@ -214,6 +215,7 @@
 #     --grid-csv results/baseline-tuning-paper.csv --round 1   (then MicroLens' points renumbered in grid order, 0..9)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py; python scripts/ease_rank.py --datasets ibm-articles amazon-scientific
+#   python scripts/bench_ease.py --dataset microlens-50k   (and amazon-scientific, ibm-articles: results/ease-timing.csv)
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"

@@ -281,3 +281,17 @@ def test_ease_rank_full_rank_is_the_fitted_model_and_a_tiny_rank_loses():
     assert nd[1] < nd[0] - 0.1
     near = pd.DataFrame(rank_rows(toy, 1.0, [29]))
     assert near[(near.metric == 'NDCG@10') & (near['rank'] == 29)].value.iloc[0] > nd[1]  # nearly all of the map
+
+
+def test_bench_ease_times_both_layouts_and_they_score_alike(tmp_path):
+    "The benchmark's two validation checks (row-major, column-major weights) must agree on NDCG@10; rows per step."
+    from llmrec.baselines import toy_recdata
+    from llmrec.config import write_json, write_parquet
+    toy = toy_recdata(n_users=40, n_items=20, n_blocks=2, seq_len=6, seed=3)
+    for t in ('items', 'users', 'interactions'): write_parquet(getattr(toy, t), tmp_path / 'data' / 'toy' / f'{t}.parquet')
+    write_json({'dataset': 'toy', 'n_users': toy.n_users, 'n_items': toy.n_items}, tmp_path / 'data' / 'toy' / 'stats.json')
+    _run('bench_ease.py', '--dataset', 'toy', '--data-root', 'data', '--l2', '1.0', '--threads', '1', '--out', 'timing.csv',
+         cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'timing.csv').set_index('step')
+    assert list(t.index) == ['weights', 'valid-check row-major', 'valid-check column-major'] and (t.seconds > 0).all()
+    assert t.ndcg10['valid-check row-major'] == t.ndcg10['valid-check column-major'] > 0
