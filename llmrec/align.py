@@ -26,11 +26,11 @@ from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, 
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
-           'info_nce', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'TwoTower', 'trim_padding', 'dist_rank_world',
-           'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun', 'build_two_tower',
-           'fit_align', 'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState',
-           'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text', 'align_run', 'save_run', 'save_served',
-           'bench_rows', 'run_align']
+           'info_nce', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'BagChannel', 'TwoTower', 'trim_padding',
+           'dist_rank_world', 'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun',
+           'build_two_tower', 'fit_align', 'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints',
+           'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text', 'align_run', 'save_run',
+           'save_served', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -56,6 +56,12 @@ ALIGN_HP = dict(
                             # the set of a user's items says, as in BPR; a new user given only a history has none)
     history_mean=False,     # add the gated mean of the history's item vectors so far to the user tower's output at every
                             # position (FISM-like: the set of items, order-free, from the history alone, new users too)
+    bag_dim=0,              # > 0: add an order-free item-to-item channel of this width to the logits (`BagChannel`): the
+                            # history's source embeddings, summed / sqrt(length), dot each item's target embedding. IDs
+                            # only and asymmetric, so it can hold item-item co-occurrence at a higher rank than `dim`;
+                            # 0: off (the scores are the aligned space's alone)
+    bag_dropout=0.0,        # training: leave each history item out of that channel's sum with this probability
+    bag_lr=0.0,             # learning rate of that channel's embeddings (0: `lr`)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -322,13 +328,45 @@ class UserTower(nn.Module):
         return h + (p if on is None else p * on.unsqueeze(-1).to(p.dtype))
 
 # %% ../nbs/20_align.ipynb #6b088f21
+class BagChannel(nn.Module):
+    "Order-free item-to-item scores: the history's source embeddings, summed / sqrt(length), dot each item's target embedding."
+    def __init__(self, n_items:int, dim:int, # catalogue size; width (the rank of the item-item scores it can hold)
+                 dropout:float=0.0): # training: leave each history item out with this probability
+        super().__init__()
+        self.source = nn.Embedding(n_items + 1, dim, padding_idx=0)  # item + 1 tokens, 0 = pad
+        self.target = nn.Embedding(n_items, dim)  # item_idx
+        self.dropout = dropout
+        self.apply(_init_weights)
+
+    def _kept(self, tokens:torch.Tensor) -> torch.Tensor: # (B, L) -> (B, L) 1.0 at the items the bag sums
+        keep = (tokens > 0).to(self.source.weight.dtype)
+        if self.training and self.dropout > 0: keep = keep * (torch.rand_like(keep) >= self.dropout)
+        return keep
+
+    def forward(self, tokens:torch.Tensor) -> torch.Tensor: # (B, T) item + 1 histories, 0 = pad -> (B, dim)
+        "The bag vector of each whole history: the sum of its items' source embeddings / sqrt(their count)."
+        keep = self._kept(tokens)  # (B, T)
+        return (self.source(tokens) * keep.unsqueeze(-1)).sum(1) / keep.sum(1, keepdim=True).clamp(min=1).sqrt()
+
+    def leave_one_out(self, window:torch.Tensor) -> torch.Tensor: # (B, T+1) a training window's items -> (B, T, dim)
+        "Training: at each position t, the bag of the window's items but its target `window[:, t+1]` (order-free, as at evaluation)."
+        keep = self._kept(window)  # (B, T+1)
+        e = self.source(window) * keep.unsqueeze(-1)  # (B, T+1, dim)
+        rest = e.sum(1, keepdim=True) - e[:, 1:]  # (B, T, dim) every item but the target
+        return rest / (keep.sum(1, keepdim=True) - keep[:, 1:]).clamp(min=1).sqrt().unsqueeze(-1)
+
+    def scores(self, bag:torch.Tensor, # (..., dim) bag vectors
+               items:torch.Tensor|None=None) -> torch.Tensor: # (M,) item_idx, None = the catalogue -> (..., M)
+        return bag @ (self.target.weight if items is None else self.target.weight[items]).T
+
 class TwoTower(nn.Module):
     "The aligned space: a user tower over item-tower vectors; scores are cosines (divided by a temperature in training)."
     def __init__(self, item_tower:ItemTower, user_tower:UserTower, temperature:float=0.07, learn_temperature:bool=True,
                  profile_prior:bool=False, # add w * cos(profile, item text vector), frozen space, to fused logits
-                 item_bias:bool=False): # add a learned score b_i per item to every logit
+                 item_bias:bool=False, # add a learned score b_i per item to every logit
+                 bag:BagChannel|None=None): # add its order-free item-to-item scores to every logit
         super().__init__()
-        self.item_tower, self.user_tower = item_tower, user_tower
+        self.item_tower, self.user_tower, self.bag = item_tower, user_tower, bag
         self.log_temperature = nn.Parameter(torch.tensor(math.log(temperature)), requires_grad=learn_temperature)
         # (n_items,); build_two_tower, which has the data, starts it at the log training frequencies
         self.item_bias = nn.Parameter(torch.zeros(item_tower.n_items)) if item_bias else None
@@ -350,7 +388,13 @@ class TwoTower(nn.Module):
         return F.softplus(self.prior_weight) * (p @ x.T)  # (B, M)
 
     @property
-    def calibrated(self) -> bool: return self.prior_weight is not None or self.item_bias is not None  # order needs tau
+    def calibrated(self) -> bool:  # the order needs tau
+        return self.prior_weight is not None or self.item_bias is not None or self.bag is not None
+
+    def bag_scores(self, tokens:torch.Tensor, # (B, T) item + 1 histories, left-padded
+                   items:torch.Tensor|None=None) -> torch.Tensor|float: # (M,) item_idx, None = all -> (B, M); 0 without a bag
+        "The bag channel's scores from the whole history (0 without the channel)."
+        return 0 if self.bag is None else self.bag.scores(self.bag(tokens), items)
 
     def offsets(self, users:torch.Tensor|None, role:str, items:torch.Tensor|None=None) -> torch.Tensor|float:
         "What the scores add to cos / temperature: the text prior (needs `users`) and the item bias; 0 without them."
@@ -371,7 +415,7 @@ class TwoTower(nn.Module):
     def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items) logits
         "Scores of every item: cos(user, item) / temperature (+ the text-space prior and the item bias when enabled)."
         cos = F.normalize(self.user_vectors(tokens, users, role), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
-        return cos / self.temperature + self.offsets(users, role)  # (B, n_items)
+        return cos / self.temperature + self.offsets(users, role) + self.bag_scores(tokens)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #602d357f
 def trim_padding(*tokens:torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -416,7 +460,8 @@ class AlignSystem(EvaluatedSystem):
     "Trains a `TwoTower` with InfoNCE (full-catalogue or in-batch negatives); evaluates with the shared evaluator."
     def __init__(self, model:TwoTower, data:RecData, lr:float=1e-3, weight_decay:float=0.0, batch_size:int=256,
                  negatives:str='full', mask_seen:bool=True, eval_batch_size:int=1024, seed:int=0,
-                 tune_lr:float=1e-4): # learning rate of tuned encoder layers (if the item tower has them)
+                 tune_lr:float=1e-4, # learning rate of tuned encoder layers (if the item tower has them)
+                 bag_lr:float=0.0): # learning rate of the bag channel (0: `lr`)
         super().__init__(model, data, eval_batch_size)
         if negatives not in ('full', 'inbatch'): raise LlmrecError(f"negatives must be 'full' or 'inbatch', got {negatives!r}")
         self.save_hyperparameters(ignore=['model', 'data'])
@@ -458,6 +503,10 @@ class AlignSystem(EvaluatedSystem):
         if self.model.item_bias is not None:  # every position: (M,), broadcast over the rows
             b = self.model.offsets(None, 'fit', keys_idx).to(q.dtype)
             bias = b if bias is None else bias + b
+        if self.model.bag is not None:  # every position: the bag of the window's other items (the window = inputs + last target)
+            window = torch.cat([inputs, targets[:, -1:]], 1)  # (B, T+1); the target at position t is window[:, t+1]
+            b = self.model.bag.scores(self.model.bag.leave_one_out(window)[real], keys_idx).to(q.dtype)  # (N, M)
+            bias = b if bias is None else bias + b
         loss = info_nce(q, keys, t, self.model.temperature, exclude, bias)
         self.log('train/loss', loss, batch_size=len(t))
         _, world = dist_rank_world()
@@ -478,8 +527,11 @@ class AlignSystem(EvaluatedSystem):
 
     def configure_optimizers(self):
         tuned = self.model.item_tower.tuned
-        groups = [{'params': [p for n, p in self.model.named_parameters() if not n.startswith('item_tower.tuned.')]}]
+        own = ('item_tower.tuned.', 'bag.')  # parameter groups with their own learning rates
+        groups = [{'params': [p for n, p in self.model.named_parameters() if not n.startswith(own)]}]
         if tuned is not None: groups.append({'params': list(tuned.parameters()), 'lr': self.hparams.tune_lr})
+        if self.model.bag is not None:
+            groups.append({'params': list(self.model.bag.parameters()), 'lr': self.hparams.bag_lr or self.hparams.lr})
         return torch.optim.Adam(groups, lr=self.hparams.lr, betas=(0.9, 0.98), weight_decay=self.hparams.weight_decay)
 
     def train_dataloader(self): return torch.utils.data.DataLoader(self.train_windows, batch_size=None)
@@ -497,7 +549,7 @@ class AlignSystem(EvaluatedSystem):
         tokens, users = tokens.to(self.device), users.to(self.device)  # (B, T'), (B,)
         cos = F.normalize(self.model.user_vectors(tokens, users, split), dim=-1) @ self._items.T  # (B, n_items)
         if not self.model.calibrated: return cos  # the temperature does not change the order
-        return cos / self.model.temperature + self.model.offsets(users, split)  # (B, n_items)
+        return cos / self.model.temperature + self.model.offsets(users, split) + self.model.bag_scores(tokens)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #839d4b3e
 def zero_shot_scorer(data:RecData, item_vectors:torch.Tensor, split:str, device='cpu'):
@@ -550,8 +602,9 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors,
                       data.n_users if hp.get('user_embedding', False) else None, hp.get('history_mean', False))
+    bag = BagChannel(data.n_items, hp['bag_dim'], hp.get('bag_dropout', 0.0)) if hp.get('bag_dim', 0) > 0 else None
     model = TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
-                     and item_vectors is not None, hp.get('item_bias', False))
+                     and item_vectors is not None, hp.get('item_bias', False), bag)
     if model.item_bias is not None:  # start from popularity: softmax(b) = the training items' frequencies
         counts = np.bincount(np.concatenate(data.train_sequences()), minlength=data.n_items)
         with torch.no_grad(): model.item_bias.copy_(torch.from_numpy(np.log1p(counts) - np.log1p(counts).mean()))
@@ -582,7 +635,7 @@ def fit_align(name:str, # model name, for the record
                           'when the model reads text vectors')
     system = AlignSystem(build_two_tower(data, hp, item_vectors, profile_vectors, seed, tuned), data, hp['lr'],
                          hp['weight_decay'], hp['batch_size'], hp['negatives'], hp['mask_seen'], eval_batch_size, seed,
-                         hp.get('tune_lr', 1e-4))
+                         hp.get('tune_lr', 1e-4), hp.get('bag_lr', 0.0))
     if acc != 'cpu': torch.set_float32_matmul_precision('high')
     best, timer = KeepBestState(), EpochTimer()
     stop = L.pytorch.callbacks.EarlyStopping('val/NDCG@10', mode='max', patience=hp['patience'], check_on_train_epoch_end=False)

@@ -408,6 +408,8 @@ class Recommender:
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
         if self.model.calibrated and (users is not None or self.model.item_bias is not None):  # a new user: no prior
             s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split)
+            if users is not None and self.model.bag is not None:  # the bag channel reads the history, as in align
+                s = s + self.model.bag_scores(trim_padding(self.inputs[split][torch.as_tensor(users)])[0])
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)

@@ -196,5 +196,10 @@ F17) # llmrec-smollm2 on IBM at the settings scripts/gpu_tune.sh TS chose (histo
   smollm2_run ibm-articles smollm2r15 3 results/device-runs/round10/TS/hparams-grid18.json
   smollm2_pack smollm2r15
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17"; exit 2;;
+F18) # twenty-first session: llmrec-smollm2 on IBM at the settings scripts/gpu_tune.sh BH chose (the bag channel, width
+     # 512, its lr 1e-2; the hparams file of BF's finals). After M1, M2, P1, P2; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles]
+  smollm2_run ibm-articles smollm2r16 3 results/device-runs/bag/BF/hparams-bagf.json
+  smollm2_pack smollm2r16
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18"; exit 2;;
 esac

@@ -216,6 +216,18 @@
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py; python scripts/ease_rank.py --datasets ibm-articles amazon-scientific
 #   python scripts/bench_ease.py --dataset microlens-50k   (and amazon-scientific, ibm-articles: results/ease-timing.csv)
+# Twenty-first session (nvidia-h200): M1, M2 of gpu_align.sh, then BG (121 s), BH (84 s), BF with
+# BF_DATASETS=ibm-articles (73 s), P1, P2 and F18 of gpu_align.sh (96 s), BM (172 s); what came back:
+# results/device-runs/bag/{BG,BH,BF,F18,BM}. Imports, here (grid19's CSV split by dataset first, as its rounds differ):
+#   python scripts/append_align_tuning.py --tuning <grid19 IBM rows> --round 14 --hparams results/device-runs/bag/BG/hparams-grid19.json
+#   python scripts/append_align_tuning.py --tuning <grid19 Scientific rows> --round 15 --hparams results/device-runs/bag/BG/hparams-grid19.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BH/tuning-grid20.csv --round 15 \
+#     --hparams results/device-runs/bag/BH/hparams-grid20.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BM/tuning-grid21.csv --round 8 \
+#     --hparams results/device-runs/bag/BM/hparams-grid21.json
+#   python scripts/merge_gpu_results.py results/device-runs/bag/BF/align-bagf.tgz results/device-runs/bag/F18/align-smollm2r16.tgz
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
+#   python scripts/by_history.py
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -491,6 +503,31 @@ TS)  # IBM's thirteenth round (scripts/align_grid18.json) on a new align option,
      # FISM. Seed 0, validation only, then finals where the choice changed. [data/ibm-articles] after the ~/site copy
   site_link
   grid_round ibm-articles grid18 60 200 --models llmrec llmrec-nollm llmrec-noprofile --skip-unchanged
+  ;;
+BG)  # twenty-first session: IBM's fourteenth round and Scientific's fifteenth (scripts/align_grid19.json) on a new align
+     # option, the bag channel (`bag_dim`, `bag_lr`, `bag_dropout`): order-free item-to-item scores from ID embeddings of
+     # their own width added to the logits (FISM-like), because on IBM EASE (full-rank item-to-item) scores 0.26 on
+     # validation against llmrec's 0.11, and EASE truncated to rank 64 (llmrec's width) falls to 0.12
+     # (results/ease-rank-paper.csv); on the 2-core CPU, llmrec-nollm with the channel (width 256, its lr 5e-3, dropout
+     # 0.2) reached 0.217 in 80 epochs against 0.0995 without. Seed 0, validation, then finals where the choice changed.
+     # [data/ibm-articles data/amazon-scientific] after M1 and M2 of gpu_align.sh
+  site_link
+  grid_round "ibm-articles amazon-scientific" grid19 150 420 --models llmrec --no-final
+  ;;
+BH)  # IBM's fifteenth round (scripts/align_grid20.json), around BG's choice (width 256, lr 1e-2, no dropout, which sat at
+     # the dropout grid's edge). [data/ibm-articles] on the machine BG left warm
+  site_link
+  grid_round ibm-articles grid20 150 420 --models llmrec --no-final
+  ;;
+BM)  # MicroLens-50k's eighth round (scripts/align_grid21.json): the bag channel there too (llmrec trails SASRec by 0.5 %).
+     # [data/microlens-50k] on the machine BG left warm
+  site_link
+  grid_round microlens-50k grid21 200 380 --models llmrec --no-final
+  ;;
+BF)  # the finals of BG's choices (params.yaml): llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds, test scored once.
+     # [data/ibm-articles data/amazon-scientific] on the machine BG left warm (~/site)
+  site_link
+  finals "${BF_DATASETS:-ibm-articles amazon-scientific}" bagf "llmrec llmrec-nollm llmrec-noprofile"
   ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,

@@ -302,3 +302,21 @@ def test_history_mean_is_served_and_reloaded(tmp_path):
         assert not torch.allclose(on, rec.base_vectors(u), atol=1e-4)
     hist = [rec.item_ids[i] for i in rec.histories['test'][0].indices]
     assert len(rec.recommend(history=hist, k=3, reasons=False).items) == 3  # a new user has the mean too
+
+
+def test_bag_channel_is_served_and_scored(tmp_path):
+    "bag_dim: the channel trains, is saved with the served model and reloaded, and the recommender adds its scores."
+    from llmrec.align import trim_padding
+    rec, start = _served_with(tmp_path, bag_dim=16, bag_lr=0.01)
+    m = rec.model
+    assert m.bag is not None and m.bag.target.weight.shape == (rec.data.n_items, 16)
+    assert not torch.allclose(m.bag.target.weight, start.bag.target.weight)  # the trained table came back, not its start
+    u = np.arange(5)
+    with torch.no_grad():
+        tokens, = trim_padding(rec.inputs['test'][torch.as_tensor(u)])
+        bag = m.bag_scores(tokens)  # (5, n_items)
+        assert bag.abs().sum() > 0
+        want = m(tokens, torch.as_tensor(u), 'test')  # what align scored: cos / tau + the offsets + the bag
+        assert torch.allclose(rec.scores(u, rec.base_vectors(u)), want, atol=1e-4)
+        m.bag = None  # without the channel (and no prior or bias here) the scores are the cosines: exactly its part gone
+        assert torch.allclose(rec.scores(u, rec.base_vectors(u)) / m.temperature, want - bag, atol=1e-4)
