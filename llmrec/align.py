@@ -62,6 +62,8 @@ ALIGN_HP = dict(
                             # 0: off (the scores are the aligned space's alone)
     bag_dropout=0.0,        # training: leave each history item out of that channel's sum with this probability
     bag_lr=0.0,             # learning rate of that channel's embeddings (0: `lr`)
+    bag_gate=False,         # weigh that channel's scores by 2 sigmoid(a + b log n), n = the history's length, a and b learned
+                            # (the channel of one item is a noisy guess beside the aligned space; of twenty, a strong one)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -331,12 +333,19 @@ class UserTower(nn.Module):
 class BagChannel(nn.Module):
     "Order-free item-to-item scores: the history's source embeddings, summed / sqrt(length), dot each item's target embedding."
     def __init__(self, n_items:int, dim:int, # catalogue size; width (the rank of the item-item scores it can hold)
-                 dropout:float=0.0): # training: leave each history item out with this probability
+                 dropout:float=0.0, # training: leave each history item out with this probability
+                 gate:bool=False): # weigh the scores by 2 sigmoid(a + b log n) of the bag's size n (1 at the start)
         super().__init__()
         self.source = nn.Embedding(n_items + 1, dim, padding_idx=0)  # item + 1 tokens, 0 = pad
         self.target = nn.Embedding(n_items, dim)  # item_idx
         self.dropout = dropout
         self.apply(_init_weights)
+        self.length_gate = nn.Parameter(torch.zeros(2)) if gate else None  # (a, b)
+
+    def _pool(self, total:torch.Tensor, n:torch.Tensor) -> torch.Tensor: # (..., dim) sums, (...) sizes -> (..., dim)
+        n = n.clamp(min=1)
+        w = 1 if self.length_gate is None else 2 * torch.sigmoid(self.length_gate[0] + self.length_gate[1] * n.log())
+        return total * (w / n.sqrt()).unsqueeze(-1)
 
     def _kept(self, tokens:torch.Tensor) -> torch.Tensor: # (B, L) -> (B, L) 1.0 at the items the bag sums
         keep = (tokens > 0).to(self.source.weight.dtype)
@@ -346,14 +355,14 @@ class BagChannel(nn.Module):
     def forward(self, tokens:torch.Tensor) -> torch.Tensor: # (B, T) item + 1 histories, 0 = pad -> (B, dim)
         "The bag vector of each whole history: the sum of its items' source embeddings / sqrt(their count)."
         keep = self._kept(tokens)  # (B, T)
-        return (self.source(tokens) * keep.unsqueeze(-1)).sum(1) / keep.sum(1, keepdim=True).clamp(min=1).sqrt()
+        return self._pool((self.source(tokens) * keep.unsqueeze(-1)).sum(1), keep.sum(1))
 
     def leave_one_out(self, window:torch.Tensor) -> torch.Tensor: # (B, T+1) a training window's items -> (B, T, dim)
         "Training: at each position t, the bag of the window's items but its target `window[:, t+1]` (order-free, as at evaluation)."
         keep = self._kept(window)  # (B, T+1)
         e = self.source(window) * keep.unsqueeze(-1)  # (B, T+1, dim)
         rest = e.sum(1, keepdim=True) - e[:, 1:]  # (B, T, dim) every item but the target
-        return rest / (keep.sum(1, keepdim=True) - keep[:, 1:]).clamp(min=1).sqrt().unsqueeze(-1)
+        return self._pool(rest, keep.sum(1, keepdim=True) - keep[:, 1:])
 
     def scores(self, bag:torch.Tensor, # (..., dim) bag vectors
                items:torch.Tensor|None=None) -> torch.Tensor: # (M,) item_idx, None = the catalogue -> (..., M)
@@ -602,7 +611,8 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
         raise LlmrecError(f'user-text vectors do not have one row per user ({data.n_users}): re-run the encode stage')
     users = UserTower(hp['dim'], hp['layers'], hp['heads'], hp['max_len'], hp['dropout'], profile_vectors,
                       data.n_users if hp.get('user_embedding', False) else None, hp.get('history_mean', False))
-    bag = BagChannel(data.n_items, hp['bag_dim'], hp.get('bag_dropout', 0.0)) if hp.get('bag_dim', 0) > 0 else None
+    bag = (BagChannel(data.n_items, hp['bag_dim'], hp.get('bag_dropout', 0.0), hp.get('bag_gate', False))
+           if hp.get('bag_dim', 0) > 0 else None)
     model = TwoTower(items, users, hp['temperature'], hp['learn_temperature'], hp['profile_prior'] and profile_vectors is not None
                      and item_vectors is not None, hp.get('item_bias', False), bag)
     if model.item_bias is not None:  # start from popularity: softmax(b) = the training items' frequencies

@@ -14,7 +14,7 @@ vary are read from the --hparams files the grid ran on (later files win, as in g
 The other recorded settings (DEFAULTS) come from the row where the grid varied them, else from the --hparams files, else
 DEFAULTS; columns an earlier round's rows lack take DEFAULTS (tune_layers 0, whiten False, id_dropout 0, init_temperature
 0.07, batch_size 256, heads 2, text_dropout 0.1, item_bias False, mask_seen True, id_embedding True, user_embedding
-False, weight_decay 0, history_mean False, bag_dim 0, bag_lr 0, bag_dropout 0, and the encode settings item_max_tokens 128, description_chars 600, user_max_tokens 256,
+False, weight_decay 0, history_mean False, bag_dim 0, bag_lr 0, bag_dropout 0, bag_gate False, and the encode settings item_max_tokens 128, description_chars 600, user_max_tokens 256,
 profile_items 20: what every earlier round ran with).
 """
 import argparse, json, re
@@ -31,7 +31,7 @@ DEFAULTS = {'tune_layers': 0, 'tune_lr': float('nan'), 'whiten': False, 'id_drop
             'init_temperature': 0.07,  # the temperature a run starts from (then learned; `temperature` is where it ended)
             'batch_size': 256, 'heads': 2, 'text_dropout': 0.1, 'item_bias': False, 'mask_seen': True, 'id_embedding': True,
             'user_embedding': False, 'weight_decay': 0.0, 'history_mean': False,
-            'bag_dim': 0, 'bag_lr': 0.0, 'bag_dropout': 0.0,  # the bag channel (off in every round before the 21st session)
+            'bag_dim': 0, 'bag_lr': 0.0, 'bag_dropout': 0.0, 'bag_gate': False,  # the bag channel (off in every round before the 21st session)
             # the text the encoder read (params.yaml's encode section; gpu_align.py writes them from each run's manifest)
             'item_max_tokens': 128, 'description_chars': 600, 'user_max_tokens': 256, 'profile_items': 20}
 BASE_KEY = {'init_temperature': 'temperature'}  # its name in the --hparams files
@@ -73,7 +73,8 @@ def main(argv=None):
     new = pd.DataFrame(rows)
     for k in ('tune_layers', 'batch_size', 'heads', 'bag_dim', 'item_max_tokens', 'description_chars', 'user_max_tokens', 'profile_items'):
         new[k] = new[k].astype(int)
-    for k in ('whiten', 'item_bias', 'mask_seen', 'id_embedding', 'user_embedding', 'history_mean'): new[k] = new[k].astype(bool)
+    for k in ('whiten', 'item_bias', 'mask_seen', 'id_embedding', 'user_embedding', 'history_mean', 'bag_gate'):
+        new[k] = new[k].astype(bool)
     old = pd.read_csv(a.out) if Path(a.out).exists() else pd.DataFrame()
     for k, v in DEFAULTS.items():
         if len(old) and k not in old: old[k] = v

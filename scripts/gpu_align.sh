@@ -201,5 +201,15 @@ F18) # twenty-first session: llmrec-smollm2 on IBM at the settings scripts/gpu_t
   smollm2_run ibm-articles smollm2r16 3 results/device-runs/bag/BF/hparams-bagf.json
   smollm2_pack smollm2r16
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18"; exit 2;;
+F19) # and on MicroLens-50k at the settings scripts/gpu_tune.sh BM chose (the bag channel; the hparams file of BMF's
+     # finals). After M1, M2, P1, P2; carry [.gpu/s3 .gpu/gguf_site data/microlens-50k]
+  ENCODE_S=240 TRAIN_S=330 smollm2_run microlens-50k smollm2r17 3 results/device-runs/bag/BMF/hparams-bagm.json
+  smollm2_pack smollm2r17
+  ;;
+F20) # and on IBM again at the settings scripts/gpu_tune.sh BGT chose (the length gate, the channel's lr 5e-3; the hparams
+     # file of the finals BF_TAG=bagg BF_DATASETS=ibm-articles bash scripts/gpu_tune.sh BF). As F18
+  smollm2_run ibm-articles smollm2r18 3 results/device-runs/bag/BF2/hparams-bagg.json
+  smollm2_pack smollm2r18
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18|F19|F20"; exit 2;;
 esac

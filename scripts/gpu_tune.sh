@@ -524,10 +524,26 @@ BM)  # MicroLens-50k's eighth round (scripts/align_grid21.json): the bag channel
   site_link
   grid_round microlens-50k grid21 200 380 --models llmrec --no-final
   ;;
+BMF) # MicroLens-50k's finals at BM's choice (the bag channel, width 512, its lr 1e-2; params.yaml): llmrec, llmrec-nollm,
+     # llmrec-noprofile x 3 seeds, test scored once (nine runs of ~100 s: a longer limit than finals' 300 s).
+     # [data/microlens-50k] after M1 and M2 of gpu_align.sh
+  site_link
+  encode microlens-50k 120
+  timeout 450 python3 scripts/gpu_align.py train --datasets microlens-50k --models llmrec llmrec-nollm llmrec-noprofile \
+    --workers 9 --tag bagm --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-bagm.log"
+  pack bagm
+  ;;
+BGT) # IBM's sixteenth round (scripts/align_grid22.json): the bag channel's length gate (`bag_gate`: its scores weighed by
+     # 2 sigmoid(a + b log n) of the history's length n), because with the channel llmrec fell behind its own earlier
+     # self on users of one or two training items (test NDCG@10 0.059 against 0.092 at one; results/by-history-paper.csv).
+     # [data/ibm-articles] on a machine with ~/site
+  site_link
+  grid_round ibm-articles grid22 150 420 --models llmrec --no-final
+  ;;
 BF)  # the finals of BG's choices (params.yaml): llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds, test scored once.
      # [data/ibm-articles data/amazon-scientific] on the machine BG left warm (~/site)
   site_link
-  finals "${BF_DATASETS:-ibm-articles amazon-scientific}" bagf "llmrec llmrec-nollm llmrec-noprofile"
+  finals "${BF_DATASETS:-ibm-articles amazon-scientific}" "${BF_TAG:-bagf}" "llmrec llmrec-nollm llmrec-noprofile"
   ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
