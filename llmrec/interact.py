@@ -399,17 +399,19 @@ class Recommender:
     @torch.no_grad()
     def scores(self, users:np.ndarray|None, # (B,) user_idx, or None for a new user (no text profile, no prior)
                base:torch.Tensor|None, # (B, C) user vectors; None: a cold start (popularity)
-               delta:torch.Tensor|None=None, split:str='test') -> torch.Tensor:
+               delta:torch.Tensor|None=None, split:str='test',
+               tokens:torch.Tensor|None=None) -> torch.Tensor: # a new user's history (1, T) item + 1, for the bag channel
         "Scores `(B, n_items)` of the (moved) user vectors: cosine, plus the text prior and item bias when the model has them."
         if base is None:  # cold start: popularity, moved by the feedback vector if there is one
             pop = self.popularity.unsqueeze(0)
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if self.model.calibrated and (users is not None or self.model.item_bias is not None):  # a new user: no prior
+        if users is not None: tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
+        bag = self.model.bag is not None and tokens is not None
+        if self.model.calibrated and (users is not None or self.model.item_bias is not None or bag):  # a new user: no prior
             s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split)
-            if users is not None and self.model.bag is not None:  # the bag channel reads the history, as in align
-                s = s + self.model.bag_scores(trim_padding(self.inputs[split][torch.as_tensor(users)])[0])
+            if bag: s = s + self.model.bag_scores(tokens)  # the bag channel reads the history, as in align
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)
@@ -467,23 +469,25 @@ class Recommender:
         n_free = int((~seen).sum())
         if k > n_free: notes.append(f'k={k} is more than the {n_free} items this user has not seen: showing all {n_free}'); k = n_free
         turn = Turn()
-        shown = self._top(u, base, turn, k, seen)[0] if len(feedback) else None
+        shown = self._top(u, base, turn, k, seen, hist)[0] if len(feedback) else None
         for text in feedback:
             fb = parse_feedback(text, self.catalogue, self.max_feedback_chars)
             notes += fb.notes
             turn, dropped = step(turn, fb, self.catalogue, shown, seen)
             notes += dropped
-            shown, scores = self._top(u, base, turn, k, seen)
-        idx, scores = (shown, scores) if len(feedback) else self._top(u, base, turn, k, seen)
+            shown, scores = self._top(u, base, turn, k, seen, hist)
+        idx, scores = (shown, scores) if len(feedback) else self._top(u, base, turn, k, seen, hist)
         if len(idx) < k: notes.append(f'only {len(idx)} unseen items meet {turn.describe()}')
         items = pd.DataFrame({'rank': np.arange(1, len(idx) + 1), 'item_idx': idx, 'item_id': self.item_ids[idx],
                               'title': self.titles[idx], 'score': scores,
                               'reason': [self.reason(hist, int(i), turn) if reasons else '' for i in idx]})
         return Recommendation(label, items, notes, [str(f) for f in feedback], turn.describe())
 
-    def _top(self, u:int|None, base, turn:Turn, k:int, seen:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _top(self, u:int|None, base, turn:Turn, k:int, seen:np.ndarray,
+             hist:np.ndarray) -> tuple[np.ndarray, np.ndarray]: # the history (item_idx): a new user's bag channel reads it
         moved = (turn.toward or turn.away) and self.encoder is not None
-        s = self.scores(None if u is None else np.array([u]), base, self.delta(turn) if moved else None)[0]
+        tokens = trim_padding(pad_left([hist], self.model.user_tower.max_len))[0] if u is None and len(hist) else None
+        s = self.scores(None if u is None else np.array([u]), base, self.delta(turn) if moved else None, tokens=tokens)[0]
         bad = seen.copy()
         allowed = turn.allowed(self.catalogue)
         if allowed is not None: bad |= ~allowed

@@ -318,5 +318,11 @@ def test_bag_channel_is_served_and_scored(tmp_path):
         assert bag.abs().sum() > 0
         want = m(tokens, torch.as_tensor(u), 'test')  # what align scored: cos / tau + the offsets + the bag
         assert torch.allclose(rec.scores(u, rec.base_vectors(u)), want, atol=1e-4)
+        tokens0, = trim_padding(rec.inputs['test'][:1])  # a new user with user 0's history, in order: the bag reads it too
+        hist = (tokens0[0][tokens0[0] > 0] - 1).numpy()
+        new = rec.recommend(history=[rec.item_ids[i] for i in hist], k=rec.data.n_items - len(hist), reasons=False).items
+        base_new = m.hidden(tokens0)[:, -1]  # no text profile
+        expect = F.normalize(base_new, dim=-1) @ rec.item_vectors.T / m.temperature + bag[:1]
+        assert torch.allclose(torch.tensor(new.score.values), expect[0, new.item_idx.values], atol=1e-4)
         m.bag = None  # without the channel (and no prior or bias here) the scores are the cosines: exactly its part gone
         assert torch.allclose(rec.scores(u, rec.base_vectors(u)) / m.temperature, want - bag, atol=1e-4)
