@@ -56,12 +56,15 @@ def main(argv=None):
     p.add_argument('--tuning', required=True, nargs='+'); p.add_argument('--round', type=int, required=True)
     p.add_argument('--logs', nargs='*', default=[], help="the calls' train logs, for CSVs without init_temperature")
     p.add_argument('--hparams', nargs='+', required=True); p.add_argument('--out', default='results/align-tuning-paper.csv')
+    p.add_argument('--datasets', nargs='+', default=None, help="only these datasets' rows (a grid whose datasets' rounds differ)")
     a = p.parse_args(argv)
     base = {}
     for f in a.hparams: base.update(json.loads(Path(f).read_text()))
     grids = [pd.read_csv(f) for f in a.tuning]
     grids = [starts_from_logs(g, a.logs) if a.logs and 'init_temperature' not in g else g for g in grids]
     grid = pd.concat(grids, ignore_index=True)
+    if a.datasets: grid = grid[grid.dataset.isin(a.datasets)]
+    if grid.empty: raise SystemExit(f'no rows of {a.datasets} in {a.tuning}')
     grid = grid.drop_duplicates([c for c in grid if c not in FITTED])  # a point run twice: one row
     if len(grids) > 1:  # several calls' rows in the order each call writes its own: by dataset, best first
         grid = grid.sort_values(['dataset', 'val_NDCG@10'], ascending=[True, False], kind='stable')

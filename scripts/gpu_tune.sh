@@ -217,15 +217,23 @@
 #   python scripts/by_history.py; python scripts/ease_rank.py --datasets ibm-articles amazon-scientific
 #   python scripts/bench_ease.py --dataset microlens-50k   (and amazon-scientific, ibm-articles: results/ease-timing.csv)
 # Twenty-first session (nvidia-h200): M1, M2 of gpu_align.sh, then BG (121 s), BH (84 s), BF with
-# BF_DATASETS=ibm-articles (73 s), P1, P2 and F18 of gpu_align.sh (96 s), BM (172 s); what came back:
-# results/device-runs/bag/{BG,BH,BF,F18,BM}. Imports, here (grid19's CSV split by dataset first, as its rounds differ):
-#   python scripts/append_align_tuning.py --tuning <grid19 IBM rows> --round 14 --hparams results/device-runs/bag/BG/hparams-grid19.json
-#   python scripts/append_align_tuning.py --tuning <grid19 Scientific rows> --round 15 --hparams results/device-runs/bag/BG/hparams-grid19.json
+# BF_DATASETS=ibm-articles (73 s), P1, P2 and F18 of gpu_align.sh (96 s), BM (172 s); on a second machine M1, M2, BMF
+# (300 s), P1, P2, F19 of gpu_align.sh (211 s), BGT (78 s), BF with BF_TAG=bagg BF_DATASETS=ibm-articles (75 s; what
+# came back is in BF2) and F20 of gpu_align.sh (67 s); what came back: results/device-runs/bag/{BG,BH,BF,F18,BM,BMF,F19,
+# BGT,BF2,F20}. Imports, here (grid19's rows by dataset, as its rounds differ):
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BG/tuning-grid19.csv --datasets ibm-articles \
+#     --round 14 --hparams results/device-runs/bag/BG/hparams-grid19.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BG/tuning-grid19.csv --datasets amazon-scientific \
+#     --round 15 --hparams results/device-runs/bag/BG/hparams-grid19.json
 #   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BH/tuning-grid20.csv --round 15 \
 #     --hparams results/device-runs/bag/BH/hparams-grid20.json
 #   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BM/tuning-grid21.csv --round 8 \
 #     --hparams results/device-runs/bag/BM/hparams-grid21.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bag/BGT/tuning-grid22.csv --round 16 \
+#     --hparams results/device-runs/bag/BGT/hparams-grid22.json
 #   python scripts/merge_gpu_results.py results/device-runs/bag/BF/align-bagf.tgz results/device-runs/bag/F18/align-smollm2r16.tgz
+#   python scripts/merge_gpu_results.py results/device-runs/bag/BMF/align-bagm.tgz results/device-runs/bag/F19/align-smollm2r17.tgz \
+#     results/device-runs/bag/BF2/align-bagg.tgz results/device-runs/bag/F20/align-smollm2r18.tgz   (IBM's bagg rows replace bagf's)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py
 set -uo pipefail

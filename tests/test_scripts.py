@@ -156,6 +156,17 @@ def test_append_align_tuning_fills_the_base_and_replaces_its_own_round(tmp_path)
          '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
     t = pd.read_csv(tmp_path / 'at.csv')
     assert list(t.user_embedding) == [False] * 11 + [True] and t.user_gate_mean.iloc[-1] == 0.4 and t.user_gate_mean.iloc[:-1].isna().all()
+    # a grid over two datasets whose rounds differ: --datasets takes one's rows; the bag channel's columns, new in
+    # this round, come from the grid where it varied them and take their defaults (off) in every earlier row
+    (tmp_path / 'hp9.json').write_text(json.dumps({'ds1': hp['ds1'], 'ds2': hp['ds1']}))
+    pd.DataFrame([{'dataset': d, 'bag_dim': b, 'bag_gate': g, 'val_NDCG@10': v, **fitted}
+                  for d, b, g, v in (('ds1', 512, True, 0.2), ('ds1', None, None, 0.1), ('ds2', 256, False, 0.3))]
+                 ).to_csv(tmp_path / 'grid10.csv', index=False)
+    _run('append_align_tuning.py', '--tuning', str(tmp_path / 'grid10.csv'), '--datasets', 'ds1', '--round', '10',
+         '--hparams', str(tmp_path / 'hp9.json'), '--out', str(tmp_path / 'at.csv'), cwd=tmp_path)
+    t = pd.read_csv(tmp_path / 'at.csv')
+    assert set(t.dataset) == {'ds1'} and list(t.bag_dim) == [0] * 12 + [512, 0]
+    assert list(t.bag_gate) == [False] * 12 + [True, False] and (t.bag_lr == 0).all()
 
 
 def test_merge_keeps_the_encoders_that_read_the_same_texts(tmp_path):
