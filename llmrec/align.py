@@ -90,7 +90,9 @@ def _align_checks() -> dict:
         c[f'{ds}.negatives'] = (lambda v: v in ('full', 'inbatch'), "'full' or 'inbatch'")
         c[f'{ds}.tune_layers'] = (lambda v: v >= 0, 'must be >= 0 (0 = frozen text vectors)')
         c[f'{ds}.tune_lr'] = (lambda v: v > 0, 'must be > 0')
-        c[f'{ds}.id_dropout'] = (lambda v: 0 <= v < 1, 'must be in [0, 1)')
+        c[f'{ds}.id_dropout'] = c[f'{ds}.bag_dropout'] = (lambda v: 0 <= v < 1, 'must be in [0, 1)')
+        c[f'{ds}.bag_dim'] = (lambda v: v >= 0, 'must be >= 0 (0 = no bag channel)')
+        c[f'{ds}.bag_lr'] = (lambda v: v >= 0, "must be >= 0 (0 = the towers' lr)")
     return c
 register_params('align', ALIGN_DEFAULTS, _align_checks())
 

@@ -113,6 +113,8 @@ def test_stage_writes_every_model(tmp_path):
 def test_params_are_validated():
     with pytest.raises(LlmrecError, match='negatives'): resolve_params({'align': {'ml-100k': {'negatives': 'some'}}})
     with pytest.raises(LlmrecError, match='models'): resolve_params({'align': {'models': ['sasrec']}})
+    for bad in ({'bag_dim': -1}, {'bag_lr': -1e-3}, {'bag_dropout': 1.0}):  # the bag channel's settings
+        with pytest.raises(LlmrecError, match=next(iter(bad))): resolve_params({'align': {'ibm-articles': bad}})
 
 
 def test_profile_prior_adds_text_space_cosine():
