@@ -424,7 +424,7 @@ class TwoTower(nn.Module):
         return self.user_tower.fuse(self.hidden(tokens)[:, -1], users, role)
 
     def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items) logits
-        "Scores of every item: cos(user, item) / temperature (+ the text-space prior and the item bias when enabled)."
+        "Scores of every item: cos(user, item) / temperature (+ the text-space prior, the item bias and the bag channel when enabled)."
         cos = F.normalize(self.user_vectors(tokens, users, role), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
         return cos / self.temperature + self.offsets(users, role) + self.bag_scores(tokens)  # (B, n_items)
 

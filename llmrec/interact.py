@@ -401,13 +401,13 @@ class Recommender:
                base:torch.Tensor|None, # (B, C) user vectors; None: a cold start (popularity)
                delta:torch.Tensor|None=None, split:str='test',
                tokens:torch.Tensor|None=None) -> torch.Tensor: # a new user's history (1, T) item + 1, for the bag channel
-        "Scores `(B, n_items)` of the (moved) user vectors: cosine, plus the text prior and item bias when the model has them."
+        "Scores `(B, n_items)` of the (moved) user vectors: cosine, plus the text prior, item bias and bag channel when the model has them."
         if base is None:  # cold start: popularity, moved by the feedback vector if there is one
             pop = self.popularity.unsqueeze(0)
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if users is not None: tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
+        if users is not None and self.model.bag is not None: tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
         bag = self.model.bag is not None and tokens is not None
         if self.model.calibrated and (users is not None or self.model.item_bias is not None or bag):  # a new user: no prior
             s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split)
