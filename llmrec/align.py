@@ -407,10 +407,12 @@ class TwoTower(nn.Module):
         "The bag channel's scores from the whole history (0 without the channel)."
         return 0 if self.bag is None else self.bag.scores(self.bag(tokens), items)
 
-    def offsets(self, users:torch.Tensor|None, role:str, items:torch.Tensor|None=None) -> torch.Tensor|float:
-        "What the scores add to cos / temperature: the text prior (needs `users`) and the item bias; 0 without them."
+    def offsets(self, users:torch.Tensor|None, role:str, items:torch.Tensor|None=None,
+                tokens:torch.Tensor|None=None) -> torch.Tensor|float: # (B, T) the users' histories, for the bag channel
+        "What the scores add to cos / temperature: the text prior (needs `users`), the item bias and the bag channel (needs `tokens`); 0 without them."
         out = self.prior(users, role, items) if self.prior_weight is not None and users is not None else 0  # (B, M)
         if self.item_bias is not None: out = out + (self.item_bias if items is None else self.item_bias[items])  # (M,)
+        if tokens is not None: out = out + self.bag_scores(tokens, items)  # (B, M); 0 without a bag
         return out
 
     @property
@@ -426,7 +428,7 @@ class TwoTower(nn.Module):
     def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items) logits
         "Scores of every item: cos(user, item) / temperature (+ the text-space prior, the item bias and the bag channel when enabled)."
         cos = F.normalize(self.user_vectors(tokens, users, role), dim=-1) @ F.normalize(self.item_tower.all_items(), dim=-1).T
-        return cos / self.temperature + self.offsets(users, role) + self.bag_scores(tokens)  # (B, n_items)
+        return cos / self.temperature + self.offsets(users, role, tokens=tokens)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #602d357f
 def trim_padding(*tokens:torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -560,7 +562,7 @@ class AlignSystem(EvaluatedSystem):
         tokens, users = tokens.to(self.device), users.to(self.device)  # (B, T'), (B,)
         cos = F.normalize(self.model.user_vectors(tokens, users, split), dim=-1) @ self._items.T  # (B, n_items)
         if not self.model.calibrated: return cos  # the temperature does not change the order
-        return cos / self.model.temperature + self.model.offsets(users, split) + self.model.bag_scores(tokens)  # (B, n_items)
+        return cos / self.model.temperature + self.model.offsets(users, split, tokens=tokens)  # (B, n_items)
 
 # %% ../nbs/20_align.ipynb #839d4b3e
 def zero_shot_scorer(data:RecData, item_vectors:torch.Tensor, split:str, device='cpu'):

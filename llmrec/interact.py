@@ -374,10 +374,15 @@ class Recommender:
                               f'history to rank from yet')
         return self.user_index[u]
 
+    def tokens(self, users:np.ndarray|None=None, split:str='test', # known users' histories before `split`'s target,
+               hist:np.ndarray|None=None) -> torch.Tensor: # or one given history (item_idx) -> (B, T) item + 1, left-padded
+        "History tokens as the user tower reads them (the last `max_len` items)."
+        t = self.inputs[split][torch.as_tensor(users)] if hist is None else pad_left([hist], self.model.user_tower.max_len)
+        return trim_padding(t)[0]
+
     @torch.no_grad()
     def base_vectors(self, users:np.ndarray, split:str='test') -> torch.Tensor: # (B,) -> (B, C), not normalised
-        tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
-        return self.model.user_vectors(tokens, torch.as_tensor(users), split)
+        return self.model.user_vectors(self.tokens(users, split), torch.as_tensor(users), split)
 
     @torch.no_grad()
     def text_vectors(self, texts:list[str]) -> torch.Tensor: # (len, C): encoded, projected by the item tower, unit norm
@@ -407,11 +412,11 @@ class Recommender:
             return pop if delta is None else F.normalize(delta.reshape(1, -1), dim=-1) @ self.item_vectors.T + 1e-3 * pop
         u = F.normalize(base, dim=-1) + (delta if delta is not None else 0)
         s = F.normalize(u, dim=-1) @ self.item_vectors.T  # (B, n_items)
-        if users is not None and self.model.bag is not None: tokens, = trim_padding(self.inputs[split][torch.as_tensor(users)])
-        bag = self.model.bag is not None and tokens is not None
+        if users is not None and self.model.bag is not None: tokens = self.tokens(users, split)
+        bag = self.model.bag is not None and tokens is not None  # the bag channel reads the history, as in align
         if self.model.calibrated and (users is not None or self.model.item_bias is not None or bag):  # a new user: no prior
-            s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split)
-            if bag: s = s + self.model.bag_scores(tokens)  # the bag channel reads the history, as in align
+            s = s / self.model.temperature + self.model.offsets(None if users is None else torch.as_tensor(users), split,
+                                                                tokens=tokens if bag else None)
         return s
 
     def reason(self, hist:np.ndarray, # the user's history (item_idx)
@@ -436,11 +441,11 @@ class Recommender:
 
     @torch.no_grad()
     def _subject(self, user, history) -> tuple:
-        "`(user_idx or None, history item_idx, base vector or None, label, notes)` of a known user or a given history."
+        "`(user_idx or None, history item_idx, base vector or None, label, notes, a new user's history tokens or None)`."
         if user is not None:
             if history is not None: raise LlmrecError('give either a known user or a history of item ids, not both')
             u = self.user_idx(user)
-            return u, self.histories['test'][u].indices, self.base_vectors(np.array([u])), str(user), []
+            return u, self.histories['test'][u].indices, self.base_vectors(np.array([u])), str(user), [], None
         ids = [str(h) for h in (history or [])]
         unknown = [h for h in ids if h not in self.item_index]
         if unknown:
@@ -449,11 +454,11 @@ class Recommender:
         hist = np.array([self.item_index[h] for h in ids], np.int64)
         if not len(hist):
             return None, hist, None, '(new user)', ['no history (cold start): ranked by popularity in the training data; '
-                                                    'feedback still applies']
-        tokens, = trim_padding(pad_left([hist], self.model.user_tower.max_len))  # (1, T)
+                                                    'feedback still applies'], None
+        tokens = self.tokens(hist=hist)  # (1, T)
         base = self.model.hidden(tokens)[:, -1]  # (1, C), no text profile
         none = 'no text profile' + (' or user embedding' if self.model.user_tower.user_embedding is not None else '')
-        return None, hist, base, '(new user)', [f'a new user: ranked from the {len(hist)} given item(s) ({none})']
+        return None, hist, base, '(new user)', [f'a new user: ranked from the {len(hist)} given item(s) ({none})'], tokens
 
     def recommend(self, user=None, # a user id of the dataset (as in users.parquet's user_id); None: see `history`
                   k:int=10, feedback=(), # feedback turns, oldest first (one string is one turn)
@@ -464,19 +469,19 @@ class Recommender:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise LlmrecError(f'k must be a positive integer, got {k!r}')
         if user is None and history is None: raise LlmrecError('give a user id, or a history of item ids for a new user')
-        u, hist, base, label, notes = self._subject(user, history)
+        u, hist, base, label, notes, tokens = self._subject(user, history)
         seen = np.zeros(self.catalogue.n_items, bool); seen[hist] = True
         n_free = int((~seen).sum())
         if k > n_free: notes.append(f'k={k} is more than the {n_free} items this user has not seen: showing all {n_free}'); k = n_free
         turn = Turn()
-        shown = self._top(u, base, turn, k, seen, hist)[0] if len(feedback) else None
+        shown = self._top(u, base, turn, k, seen, tokens)[0] if len(feedback) else None
         for text in feedback:
             fb = parse_feedback(text, self.catalogue, self.max_feedback_chars)
             notes += fb.notes
             turn, dropped = step(turn, fb, self.catalogue, shown, seen)
             notes += dropped
-            shown, scores = self._top(u, base, turn, k, seen, hist)
-        idx, scores = (shown, scores) if len(feedback) else self._top(u, base, turn, k, seen, hist)
+            shown, scores = self._top(u, base, turn, k, seen, tokens)
+        idx, scores = (shown, scores) if len(feedback) else self._top(u, base, turn, k, seen, tokens)
         if len(idx) < k: notes.append(f'only {len(idx)} unseen items meet {turn.describe()}')
         items = pd.DataFrame({'rank': np.arange(1, len(idx) + 1), 'item_idx': idx, 'item_id': self.item_ids[idx],
                               'title': self.titles[idx], 'score': scores,
@@ -484,9 +489,8 @@ class Recommender:
         return Recommendation(label, items, notes, [str(f) for f in feedback], turn.describe())
 
     def _top(self, u:int|None, base, turn:Turn, k:int, seen:np.ndarray,
-             hist:np.ndarray) -> tuple[np.ndarray, np.ndarray]: # the history (item_idx): a new user's bag channel reads it
+             tokens:torch.Tensor|None) -> tuple[np.ndarray, np.ndarray]: # a new user's history tokens (its bag channel)
         moved = (turn.toward or turn.away) and self.encoder is not None
-        tokens = trim_padding(pad_left([hist], self.model.user_tower.max_len))[0] if u is None and len(hist) else None
         s = self.scores(None if u is None else np.array([u]), base, self.delta(turn) if moved else None, tokens=tokens)[0]
         bad = seen.copy()
         allowed = turn.allowed(self.catalogue)
