@@ -26,11 +26,11 @@ from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, 
 
 # %% auto #0
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
-           'info_nce', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'BagChannel', 'TwoTower', 'trim_padding',
-           'dist_rank_world', 'is_rank_zero', 'AlignBatches', 'AlignSystem', 'zero_shot_scorer', 'AlignRun',
-           'build_two_tower', 'fit_align', 'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints',
-           'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text', 'align_run', 'save_run',
-           'save_served', 'bench_rows', 'run_align']
+           'info_nce', 'masked_cross_entropy', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'BagChannel',
+           'TwoTower', 'trim_padding', 'dist_rank_world', 'is_rank_zero', 'AlignBatches', 'AlignSystem', 'warm_bag',
+           'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'fit_align', 'served_weights', 'run_key', 'resumable',
+           'RngState', 'epoch_checkpoints', 'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text',
+           'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -64,6 +64,9 @@ ALIGN_HP = dict(
     bag_lr=0.0,             # learning rate of that channel's embeddings (0: `lr`)
     bag_gate=False,         # weigh that channel's scores by 2 sigmoid(a + b log n), n = the history's length, a and b learned
                             # (the channel of one item is a noisy guess beside the aligned space; of twenty, a strong one)
+    bag_warmup=0,           # > 0: first train that channel (and the item bias) alone for this many epochs, the towers
+                            # frozen and nothing validated, then everything together as usual (early stopping from there);
+                            # 0: all from the start (the towers' early stopping can end the run before the channel is trained)
     lr=1e-3, weight_decay=0.0, batch_size=256,
     max_epochs=200, patience=5, eval_every=1)  # early stopping on validation NDCG@10, in evaluations
 ALIGN_DEFAULTS = {
@@ -93,6 +96,7 @@ def _align_checks() -> dict:
         c[f'{ds}.id_dropout'] = c[f'{ds}.bag_dropout'] = (lambda v: 0 <= v < 1, 'must be in [0, 1)')
         c[f'{ds}.bag_dim'] = (lambda v: v >= 0, 'must be >= 0 (0 = no bag channel)')
         c[f'{ds}.bag_lr'] = (lambda v: v >= 0, "must be >= 0 (0 = the towers' lr)")
+        c[f'{ds}.bag_warmup'] = (lambda v: v >= 0 and int(v) == v, 'must be a whole number of epochs >= 0 (0 = no warm-up)')
     return c
 register_params('align', ALIGN_DEFAULTS, _align_checks())
 
@@ -101,7 +105,8 @@ def align_hparams(section:dict, # the resolved `align` section
     "Hyperparameters for `dataset` (its entry, or the defaults for an unknown dataset), `max_epochs_cap` applied."
     hp = dict(section[dataset] if dataset in section else ALIGN_HP)
     if hp['dim'] % hp['heads']: raise LlmrecError(f"align.{dataset}: dim={hp['dim']} must be divisible by heads={hp['heads']}")
-    if section.get('max_epochs_cap', 0) > 0: hp['max_epochs'] = min(hp['max_epochs'], section['max_epochs_cap'])
+    if section.get('max_epochs_cap', 0) > 0:
+        for k in ('max_epochs', 'bag_warmup'): hp[k] = min(hp.get(k, 0), section['max_epochs_cap'])
     return hp
 
 # %% ../nbs/20_align.ipynb #16fb8738
@@ -113,7 +118,12 @@ def info_nce(queries:torch.Tensor, # (N, C) user vectors
              bias:torch.Tensor|None=None) -> torch.Tensor: # (N, M) or (M,) added to the logits (a prior, an item bias)
     "Mean InfoNCE loss of cosine similarities over `keys`; every key but the positive (and excluded ones) is a negative."
     logits = F.normalize(queries, dim=-1) @ F.normalize(keys, dim=-1).T / temperature  # (N, M)
-    if bias is not None: logits = logits + bias
+    return masked_cross_entropy(logits if bias is None else logits + bias, targets, exclude)
+
+def masked_cross_entropy(logits:torch.Tensor, # (N, M) scores
+                         targets:torch.Tensor, # (N,) index of each row's positive
+                         exclude:torch.Tensor|None=None) -> torch.Tensor: # (N, M) bool, True = not a negative (never the target)
+    "Mean softmax cross-entropy over the row's keys, excluded keys left out of the softmax (the positive never is)."
     if exclude is not None:
         exclude = exclude.clone(); exclude[torch.arange(len(targets), device=exclude.device), targets] = False
         logits = logits.masked_fill(exclude, float('-inf'))
@@ -485,28 +495,38 @@ class AlignSystem(EvaluatedSystem):
         self.register_buffer('seen_items', torch.from_numpy(np.concatenate(seqs)), persistent=False)  # (nnz,)
         self.inputs = {s: pad_left(data.sequences(s), model.user_tower.max_len) for s in ('valid', 'test')}  # (n_users, T)
         self._items = None
+        self.warming = False  # True during `warm_bag`: the loss is the bag channel's (and the item bias') alone
 
     def forward(self, tokens:torch.Tensor, users:torch.Tensor, role:str='test') -> torch.Tensor: # -> (B, n_items)
         return self.model(tokens, users, role)
 
     def training_step(self, batch, batch_idx):
         inputs, targets, users, fuse = batch  # (B, T), (B, T), (B,), (B,)
+        real = targets > 0  # (B, T)
+        t = targets[real] - 1  # (N,) item_idx
+        keys_idx = None  # (M,) the keys' item_idx, None = the catalogue
+        if self.hparams.negatives == 'inbatch': keys_idx, t = torch.unique(t, return_inverse=True)  # (M,), (N,)
+        exclude = None
+        if self.hparams.mask_seen:
+            exclude = self.seen_mask(users).unsqueeze(1).expand(-1, targets.shape[1], -1)[real]  # (N, n_items)
+            if keys_idx is not None: exclude = exclude[:, keys_idx]  # (N, M)
+        bag = None  # (N, M) every position: the bag of the window's other items (the window = inputs + last target)
+        if self.model.bag is not None:
+            window = torch.cat([inputs, targets[:, -1:]], 1)  # (B, T+1); the target at position t is window[:, t+1]
+            bag = self.model.bag.scores(self.model.bag.leave_one_out(window)[real], keys_idx)  # (N, M)
+        if self.warming:  # `warm_bag`: the channel (+ the item bias) is the whole score; the towers take no part
+            logits = bag if self.model.item_bias is None else bag + self.model.offsets(None, 'fit', keys_idx)
+            loss = masked_cross_entropy(logits, t, exclude)
+            self.log('train/loss', loss, batch_size=len(t))
+            return loss
         tower = self.model.item_tower
         table = tower.text_table() if tower.text_vectors is not None else None  # tuned layers: one pass per step
         items = tower.all_items(table)  # (n_items, C)
         hidden = self.model.user_tower(tower(inputs, table), inputs == 0)  # (B, T, C)
         last = self.model.user_tower.fuse(hidden[:, -1], users, 'fit', fuse)  # (B, C) profile fused on marked rows only
         hidden = torch.cat([self.model.user_tower.personal(hidden[:, :-1], users), last.unsqueeze(1)], 1)  # (B, T, C)
-        real = targets > 0  # (B, T)
-        q, t = hidden[real], targets[real] - 1  # (N, C), (N,) item_idx
-        exclude = None
-        if self.hparams.negatives == 'inbatch':
-            keys_idx, t = torch.unique(t, return_inverse=True)  # (M,), (N,)
-            keys = items[keys_idx]  # (M, C)
-        else: keys, keys_idx = items, None
-        if self.hparams.mask_seen:
-            exclude = self.seen_mask(users).unsqueeze(1).expand(-1, targets.shape[1], -1)[real]  # (N, n_items)
-            if keys_idx is not None: exclude = exclude[:, keys_idx]  # (N, M)
+        q = hidden[real]  # (N, C)
+        keys = items if keys_idx is None else items[keys_idx]  # (M, C)
         bias = None
         if self.model.prior_weight is not None:  # the prior joins the fused (last, marked) positions only
             on = torch.zeros_like(real); on[:, -1] = fuse  # (B, T)
@@ -516,10 +536,7 @@ class AlignSystem(EvaluatedSystem):
         if self.model.item_bias is not None:  # every position: (M,), broadcast over the rows
             b = self.model.offsets(None, 'fit', keys_idx).to(q.dtype)
             bias = b if bias is None else bias + b
-        if self.model.bag is not None:  # every position: the bag of the window's other items (the window = inputs + last target)
-            window = torch.cat([inputs, targets[:, -1:]], 1)  # (B, T+1); the target at position t is window[:, t+1]
-            b = self.model.bag.scores(self.model.bag.leave_one_out(window)[real], keys_idx).to(q.dtype)  # (N, M)
-            bias = b if bias is None else bias + b
+        if bag is not None: bias = bag.to(q.dtype) if bias is None else bias + bag.to(q.dtype)
         loss = info_nce(q, keys, t, self.model.temperature, exclude, bias)
         self.log('train/loss', loss, batch_size=len(t))
         _, world = dist_rank_world()
@@ -563,6 +580,25 @@ class AlignSystem(EvaluatedSystem):
         cos = F.normalize(self.model.user_vectors(tokens, users, split), dim=-1) @ self._items.T  # (B, n_items)
         if not self.model.calibrated: return cos  # the temperature does not change the order
         return cos / self.model.temperature + self.model.offsets(users, split, tokens=tokens)  # (B, n_items)
+
+# %% ../nbs/20_align.ipynb #90a3b2d2
+def warm_bag(system:AlignSystem, # its model has a bag channel
+             epochs:int, # epochs of the channel alone
+             **trainer_kw) -> float: # `L.Trainer` settings (accelerator, devices, strategy, precision, ...) -> seconds
+    "Train the bag channel (and the item bias) alone for `epochs` epochs, everything else frozen and nothing validated."
+    m = system.model
+    if m.bag is None: raise LlmrecError('warm_bag needs a model with the bag channel (bag_dim > 0)')
+    own = {id(p) for p in m.bag.parameters()} | ({id(m.item_bias)} if m.item_bias is not None else set())
+    frozen = [p for p in m.parameters() if p.requires_grad and id(p) not in own]
+    for p in frozen: p.requires_grad_(False)  # DDP sees only the channel's weights; Adam skips the rest
+    system.warming, t0 = True, time.perf_counter()
+    try:
+        L.Trainer(max_epochs=epochs, limit_val_batches=0, enable_checkpointing=False,
+                  **{'num_sanity_val_steps': 0, 'logger': False, 'enable_model_summary': False, **trainer_kw}).fit(system)
+    finally:
+        system.warming = False
+        for p in frozen: p.requires_grad_(True)
+    return time.perf_counter() - t0
 
 # %% ../nbs/20_align.ipynb #839d4b3e
 def zero_shot_scorer(data:RecData, item_vectors:torch.Tensor, split:str, device='cpu'):
@@ -638,6 +674,8 @@ def fit_align(name:str, # model name, for the record
               callbacks:list=(), # extra Lightning callbacks
               tuned:TunedText|None=None) -> AlignRun: # encoder layers to fine-tune (`tuned_text`; needs hp tune_layers > 0)
     "Train one two-tower model with early stopping on validation NDCG@10, restore the best weights, test once."
+    if hp.get('bag_warmup', 0) > 0 and not hp.get('bag_dim', 0):
+        raise LlmrecError(f"{name}: bag_warmup={hp['bag_warmup']} warms the bag channel, which is off (bag_dim=0)")
     run = run or {}
     acc = run.get('accelerator', 'cpu')
     if acc in ('gpu', 'cuda') and not torch.cuda.is_available():
@@ -656,15 +694,17 @@ def fit_align(name:str, # model name, for the record
     key = run_key(name, seed, hp, data, item_vectors, profile_vectors, test) if ckpt_dir is not None else ''
     extra, resume_from, run_dir = epoch_checkpoints(ckpt_dir, f'align {name}', seed, key)
     if extra: extra.append(ResumeState(best, timer))
+    how = dict(accelerator=acc, devices=run.get('devices', 1), strategy=run.get('strategy', 'auto'),
+               num_nodes=run.get('num_nodes', 1), precision=run.get('precision', '32-true'), num_sanity_val_steps=0,
+               logger=False, enable_progress_bar=progress_bar, enable_model_summary=False, deterministic=acc == 'cpu')
+    warm_s = 0.0
     with warnings.catch_warnings():
         for pattern in _QUIET: warnings.filterwarnings('ignore', message=pattern)
         for logger in ('lightning.pytorch', 'lightning.fabric'): logging.getLogger(logger).setLevel(logging.WARNING)
-        trainer = L.Trainer(max_epochs=hp['max_epochs'], accelerator=acc, devices=run.get('devices', 1),
-                            strategy=run.get('strategy', 'auto'), num_nodes=run.get('num_nodes', 1),
-                            precision=run.get('precision', '32-true'), check_val_every_n_epoch=hp['eval_every'],
-                            num_sanity_val_steps=0, callbacks=[best, timer, stop, *extra, *callbacks], logger=False,
-                            enable_checkpointing=bool(extra), enable_progress_bar=progress_bar, enable_model_summary=False,
-                            deterministic=acc == 'cpu')
+        if hp.get('bag_warmup', 0) > 0 and resume_from is None:  # a resumed run's checkpoint holds the warmed channel
+            warm_s = warm_bag(system, int(hp['bag_warmup']), **how)
+        trainer = L.Trainer(max_epochs=hp['max_epochs'], check_val_every_n_epoch=hp['eval_every'],
+                            callbacks=[best, timer, stop, *extra, *callbacks], enable_checkpointing=bool(extra), **how)
         trainer.fit(system, ckpt_path=resume_from, weights_only=True)
         if best.last_epoch != timer.epochs: trainer.validate(system, verbose=False)  # the last epoch is judged too
         train_s = time.perf_counter() - t0
@@ -673,6 +713,7 @@ def fit_align(name:str, # model name, for the record
     m = system.model
     m.item_tower.bake()  # tuned layers -> the text vectors they give at the best epoch (served without an encoder)
     extras = {'temperature': float(m.temperature.detach())}
+    if warm_s: extras['bag_warmup_s'] = warm_s  # inside train_s; s_per_epoch is of the joint epochs only
     if m.item_tower.gate is not None: extras['id_gate_mean'] = float(torch.sigmoid(m.item_tower.gate.detach()).mean())
     if m.user_tower.profile_vectors is not None:
         extras['profile_gate_mean'] = float(torch.sigmoid(m.user_tower.profile_gate.detach()).mean())

@@ -14,7 +14,7 @@ vary are read from the --hparams files the grid ran on (later files win, as in g
 The other recorded settings (DEFAULTS) come from the row where the grid varied them, else from the --hparams files, else
 DEFAULTS; columns an earlier round's rows lack take DEFAULTS (tune_layers 0, whiten False, id_dropout 0, init_temperature
 0.07, batch_size 256, heads 2, text_dropout 0.1, item_bias False, mask_seen True, id_embedding True, user_embedding
-False, weight_decay 0, history_mean False, bag_dim 0, bag_lr 0, bag_dropout 0, bag_gate False, and the encode settings item_max_tokens 128, description_chars 600, user_max_tokens 256,
+False, weight_decay 0, history_mean False, bag_dim 0, bag_lr 0, bag_dropout 0, bag_gate False, bag_warmup 0, and the encode settings item_max_tokens 128, description_chars 600, user_max_tokens 256,
 profile_items 20: what every earlier round ran with).
 """
 import argparse, json, re
@@ -32,6 +32,7 @@ DEFAULTS = {'tune_layers': 0, 'tune_lr': float('nan'), 'whiten': False, 'id_drop
             'batch_size': 256, 'heads': 2, 'text_dropout': 0.1, 'item_bias': False, 'mask_seen': True, 'id_embedding': True,
             'user_embedding': False, 'weight_decay': 0.0, 'history_mean': False,
             'bag_dim': 0, 'bag_lr': 0.0, 'bag_dropout': 0.0, 'bag_gate': False,  # the bag channel (off in every round before the 21st session)
+            'bag_warmup': 0,  # its warm-up epochs (none before the 22nd session)
             # the text the encoder read (params.yaml's encode section; gpu_align.py writes them from each run's manifest)
             'item_max_tokens': 128, 'description_chars': 600, 'user_max_tokens': 256, 'profile_items': 20}
 BASE_KEY = {'init_temperature': 'temperature'}  # its name in the --hparams files

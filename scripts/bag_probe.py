@@ -6,7 +6,7 @@ Two kinds of rows, both scored by the shared evaluator on the validation targets
   trains on the user's other training items (order-free, what the channel does in llmrec); `prefix` on the items
   before a random position only. The best validation NDCG@10 of checks every 10 epochs.
 - `nollm`: llmrec-nollm at the paper profile's settings of the dataset with the channel off and on (`--nollm` JSON
-  overrides, e.g. the channel's learning rate), through `llmrec.align.fit_align` on the CPU.
+  overrides, e.g. the channel's learning rate or its warm-up epochs), through `llmrec.align.fit_align` on the CPU.
 
     python scripts/bag_probe.py --dataset ibm-articles [--out results/bag-probe.csv]
 
@@ -31,7 +31,10 @@ from llmrec.evaluate import evaluate_scorer, summarize
 FISM = [  # (mode, width, history dropout, lr, epochs)
     ('loo', 256, 0.0, 3e-3, 200), ('prefix', 256, 0.0, 3e-3, 200), ('loo', 256, 0.2, 3e-3, 200), ('loo', 512, 0.2, 3e-3, 300)]
 NOLLM = [{'max_epochs': 60}, {'max_epochs': 80, 'bag_dim': 256, 'bag_dropout': 0.2},
-         {'max_epochs': 80, 'bag_dim': 256, 'bag_dropout': 0.2, 'bag_lr': 0.005}]
+         {'max_epochs': 80, 'bag_dim': 256, 'bag_dropout': 0.2, 'bag_lr': 0.005},
+         # the warm-up (`bag_warmup`, twenty-second session) at IBM's channel settings: 3 joint epochs without and after it
+         {'max_epochs': 3, 'eval_every': 1, 'bag_dim': 512, 'bag_lr': 0.005, 'bag_gate': True},
+         {'max_epochs': 3, 'eval_every': 1, 'bag_dim': 512, 'bag_lr': 0.005, 'bag_gate': True, 'bag_warmup': 40}]
 
 
 def fism(data, mode:str, dim:int, drop:float, lr:float, epochs:int, seed:int=0, wd:float=0.01) -> tuple[float, float]:
@@ -74,7 +77,7 @@ def main(argv=None):
         rows.append(('fism', f'{mode}, width {dim}, dropout {drop:g}, lr {lr:g}', epochs, v, s))
         print(rows[-1], flush=True)
     base = align_hparams(load_params('params.yaml', 'paper', ['align'])['align'], a.dataset)
-    base.update(bag_dim=0, bag_lr=0.0, bag_dropout=0.0, bag_gate=False)  # the channel only where a probe turns it on
+    base.update(bag_dim=0, bag_lr=0.0, bag_dropout=0.0, bag_gate=False, bag_warmup=0)  # the channel only where a probe turns it on
     for over in NOLLM:
         r = fit_align('llmrec-nollm', data, {**base, **over}, None, None, 0, {'accelerator': 'cpu'}, test=False)
         rows.append(('nollm', json.dumps(over), r.epochs, r.valid['NDCG@10'], r.train_s))

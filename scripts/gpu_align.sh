@@ -211,5 +211,12 @@ F20) # and on IBM again at the settings scripts/gpu_tune.sh BGT chose (the lengt
   smollm2_run ibm-articles smollm2r18 3 results/device-runs/bag/BF2/hparams-bagg.json
   smollm2_pack smollm2r18
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18|F19|F20"; exit 2;;
+F21) # twenty-second session: llmrec-smollm2 on IBM and MicroLens-50k at the settings scripts/gpu_tune.sh BW/BX and BY chose
+     # (the bag channel's warm-up, 30 and 10 epochs; the hparams files of the finals BF (BF_TAG=bagw2) and BMF
+     # (BMF_TAG=bagmw)). After M1, M2, P1, P2; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles data/microlens-50k]
+  ENCODE_S=260 TRAIN_S=300 smollm2_run "ibm-articles microlens-50k" smollm2r19 6 results/device-runs/warm/BF2/hparams-bagw2.json \
+    results/device-runs/warm/BF2/hparams-bagmw.json
+  smollm2_pack smollm2r19
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18|F19|F20|F21"; exit 2;;
 esac

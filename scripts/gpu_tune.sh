@@ -236,6 +236,25 @@
 #     results/device-runs/bag/BF2/align-bagg.tgz results/device-runs/bag/F20/align-smollm2r18.tgz   (IBM's bagg rows replace bagf's)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py
+# Twenty-second session (nvidia-h200, one machine): M1, M2 of gpu_align.sh, BW (127 s), BX (76 s), then BF with
+# BF_TAG=bagw BF_DATASETS=ibm-articles and BY in one call (312 s; that BF read params.yaml's IBM warm-up, but gpu_align.py
+# reads scripts/params_align.yaml, which did not have it yet: its finals are those of the settings before, run again,
+# kept in results/device-runs/warm/BF and not imported: llmrec 0.2140, 0.2153, 0.2149 against the committed 0.2148 mean),
+# then BF with BF_TAG=bagw2 BF_DATASETS=ibm-articles and BMF with BMF_TAG=bagmw in one call (410 s), P1, P2 and F21 of
+# gpu_align.sh (240 s), and MicroLens' paper interaction with the new served model (its rows had been the served model's
+# before the bag channel): `DATASETS=microlens-50k bash scripts/gpu_interact.sh` (372 s; MiniLM from ~/site); what came
+# back: results/device-runs/warm/{BW,BX,BF,BY,BF2,F21,MI}. Imports, here:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/warm/BW/tuning-grid23.csv --round 17 \
+#     --hparams results/device-runs/warm/BW/hparams-grid23.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/warm/BX/tuning-grid24.csv --round 18 \
+#     --hparams results/device-runs/warm/BX/hparams-grid24.json
+#   python scripts/append_align_tuning.py --tuning results/device-runs/warm/BY/tuning-grid25.csv --round 9 \
+#     --hparams results/device-runs/warm/BY/hparams-grid25.json
+#   python scripts/merge_gpu_results.py results/device-runs/warm/BF2/align-bagw2.tgz results/device-runs/warm/BF2/align-bagmw.tgz \
+#     results/device-runs/warm/F21/align-smollm2r19.tgz   (the encode manifests' timing-only changes reverted)
+#   python scripts/import_gpu_interact.py --src results/device-runs/warm/MI
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
+#   python scripts/by_history.py; python scripts/bag_probe.py --dataset ibm-articles
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -518,8 +537,9 @@ BG)  # twenty-first session: IBM's fourteenth round and Scientific's fifteenth (
      # validation against llmrec's 0.11, and EASE truncated to rank 64 (llmrec's width) falls to 0.12
      # (results/ease-rank-paper.csv); on the 2-core CPU (scripts/bag_probe.py -> results/bag-probe.csv), llmrec-nollm
      # with the channel (width 256, its lr 5e-3, dropout 0.2) reached 0.214 in 80 epochs against 0.0995 without (0.124
-     # at the towers' lr 1e-3), and the channel alone 0.235 on leave-one-out bags against 0.162 on prefixes. Seed 0,
-     # validation, then finals where the choice changed.
+     # at the towers' lr 1e-3), and the channel alone 0.235 on leave-one-out bags against 0.162 on prefixes (since the
+     # twenty-second session draws the channel's dropout before the towers' in a training step, the script gives 0.206
+     # and 0.129 for the two llmrec-nollm rows with the channel). Seed 0, validation, then finals where the choice changed.
      # [data/ibm-articles data/amazon-scientific] after M1 and M2 of gpu_align.sh
   site_link
   grid_round "ibm-articles amazon-scientific" grid19 150 420 --models llmrec --no-final
@@ -540,8 +560,8 @@ BMF) # MicroLens-50k's finals at BM's choice (the bag channel, width 512, its lr
   site_link
   encode microlens-50k 120
   timeout 450 python3 scripts/gpu_align.py train --datasets microlens-50k --models llmrec llmrec-nollm llmrec-noprofile \
-    --workers 9 --tag bagm --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-bagm.log"
-  pack bagm
+    --workers 9 --tag "${BMF_TAG:-bagm}" --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-${BMF_TAG:-bagm}.log"
+  pack "${BMF_TAG:-bagm}"
   ;;
 BGT) # IBM's sixteenth round (scripts/align_grid22.json): the bag channel's length gate (`bag_gate`: its scores weighed by
      # 2 sigmoid(a + b log n) of the history's length n), because with the channel llmrec fell behind its own earlier
@@ -555,6 +575,27 @@ BF)  # the finals of BG's choices (params.yaml): llmrec, llmrec-nollm, llmrec-no
   site_link
   finals "${BF_DATASETS:-ibm-articles amazon-scientific}" "${BF_TAG:-bagf}" "llmrec llmrec-nollm llmrec-noprofile"
   ;;
+BW)  # twenty-second session: IBM's seventeenth round (scripts/align_grid23.json) on a new align option, the bag channel's
+     # warm-up (`bag_warmup`: the channel and item bias trained alone for that many epochs before the towers join), because
+     # the joint runs stop early (best epochs 27-36 in rounds 14-16) after ~12 optimiser steps an epoch, while the channel
+     # alone (scripts/bag_probe.py) kept improving to 300 of its epochs (0.257 at width 512). On the 2-core CPU (the same
+     # script's last two rows), llmrec-nollm at IBM's channel settings reached 0.238 after 40 warm-up and 3 joint epochs
+     # against 0.083 after 3 joint epochs alone. Seed 0, validation, the round's base ({}) run again beside it.
+     # [data/ibm-articles] after M1 and M2
+  site_link
+  grid_round ibm-articles grid23 150 420 --models llmrec --no-final
+  ;;
+BX)  # IBM's eighteenth round (scripts/align_grid24.json), around BW's choice (30 warm-up epochs: 0.2476 against 0.2427
+     # without; 100 and 300 overfit the channel alone, best joint epoch 1, unless with dropout 0.2). [data/ibm-articles]
+     # on the machine BW left warm
+  site_link
+  grid_round ibm-articles grid24 150 420 --models llmrec --no-final
+  ;;
+BY)  # MicroLens-50k's ninth round (scripts/align_grid25.json): BW's warm-up of the bag channel there too (~100 s a run, so
+     # four points). [data/microlens-50k] on the machine BW left warm
+  site_link
+  grid_round microlens-50k grid25 200 380 --models llmrec --no-final
+  ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
      # seed 0, validation only, then the chosen point's finals (3 seeds; deterministic, so equal). [data/microlens-50k]
@@ -567,6 +608,6 @@ EB)  # EA's grid, cut by the call's time after its sixth point (l2 30, the best 
      --budget-s 540 --tune-stop 0.6 --final-stop 0.7 --no-pop --stage /tmp/bl-stage \
      --grid-json '{"microlens-50k": {"ease": {"l2": [100.0, 300.0, 1000.0, 3000.0]}}}' > "$OUT/baselines.log" 2>&1)
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB"; exit 2;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY"; exit 2;;
 esac
 ls -la "$OUT"

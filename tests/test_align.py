@@ -113,8 +113,11 @@ def test_stage_writes_every_model(tmp_path):
 def test_params_are_validated():
     with pytest.raises(LlmrecError, match='negatives'): resolve_params({'align': {'ml-100k': {'negatives': 'some'}}})
     with pytest.raises(LlmrecError, match='models'): resolve_params({'align': {'models': ['sasrec']}})
-    for bad in ({'bag_dim': -1}, {'bag_lr': -1e-3}, {'bag_dropout': 1.0}):  # the bag channel's settings
+    for bad in ({'bag_dim': -1}, {'bag_lr': -1e-3}, {'bag_dropout': 1.0}, {'bag_warmup': -1}, {'bag_warmup': 2.5}):
         with pytest.raises(LlmrecError, match=next(iter(bad))): resolve_params({'align': {'ibm-articles': bad}})
+    data, iv, pv = _planted()  # a warm-up of a channel that is off is a mistake, not a no-op
+    with pytest.raises(LlmrecError, match='bag_warmup=2.*bag_dim=0'):
+        fit_align('llmrec', data, {**ALIGN_HP, 'dim': 16, 'max_len': 8, 'bag_warmup': 2}, iv, pv)
 
 
 def test_profile_prior_adds_text_space_cosine():
