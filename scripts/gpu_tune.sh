@@ -254,7 +254,7 @@
 #     results/device-runs/warm/F21/align-smollm2r19.tgz   (the encode manifests' timing-only changes reverted)
 #   python scripts/import_gpu_interact.py --src results/device-runs/warm/MI
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
-#   python scripts/by_history.py; python scripts/bag_probe.py --dataset ibm-articles
+#   python scripts/by_history.py; python scripts/bag_probe.py --dataset ibm-articles --kinds nollm warmed (its new rows)
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -596,6 +596,16 @@ BY)  # MicroLens-50k's ninth round (scripts/align_grid25.json): BW's warm-up of 
   site_link
   grid_round microlens-50k grid25 200 380 --models llmrec --no-final
   ;;
+BZ)  # prepared in the twenty-second session, not run yet (its device time was spent): IBM's nineteenth round and
+     # MicroLens-50k's tenth (scripts/align_grid26.json), the InfoNCE temperature's starting value with the warmed channel.
+     # On the 2-core CPU (scripts/bag_probe.py, rows `warmed` and the last two `nollm`): right after IBM's 30 warm-up
+     # epochs the channel alone scores 0.2503 on validation, but the joint run starts from 0.2328, because the untrained
+     # towers' cos / temperature (temperature 0.2) is noise on its ranking; at temperature 1.0 it starts from 0.2510, and
+     # llmrec-nollm ends at 0.2531 against 0.2452. MicroLens starts at 0.07. Then finals where the choice changes (BF,
+     # BMF with new tags; llmrec-smollm2 with gpu_align.sh's smollm2_run). [data/ibm-articles data/microlens-50k] after M1, M2
+  site_link
+  grid_round "ibm-articles microlens-50k" grid26 200 420 --models llmrec --no-final
+  ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
      # seed 0, validation only, then the chosen point's finals (3 seeds; deterministic, so equal). [data/microlens-50k]
@@ -608,6 +618,6 @@ EB)  # EA's grid, cut by the call's time after its sixth point (l2 30, the best 
      --budget-s 540 --tune-stop 0.6 --final-stop 0.7 --no-pop --stage /tmp/bl-stage \
      --grid-json '{"microlens-50k": {"ease": {"l2": [100.0, 300.0, 1000.0, 3000.0]}}}' > "$OUT/baselines.log" 2>&1)
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY"; exit 2;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ"; exit 2;;
 esac
 ls -la "$OUT"
