@@ -597,14 +597,20 @@ BY)  # MicroLens-50k's ninth round (scripts/align_grid25.json): BW's warm-up of 
   grid_round microlens-50k grid25 200 380 --models llmrec --no-final
   ;;
 BZ)  # prepared in the twenty-second session, not run yet (its device time was spent): IBM's nineteenth round and
-     # MicroLens-50k's tenth (scripts/align_grid26.json), the InfoNCE temperature's starting value with the warmed channel.
+     # MicroLens-50k's tenth (scripts/align_grid27.json), the InfoNCE temperature's starting value with the warmed channel.
      # On the 2-core CPU (scripts/bag_probe.py, rows `warmed` and the last two `nollm`): right after IBM's 30 warm-up
      # epochs the channel alone scores 0.2503 on validation, but the joint run starts from 0.2328, because the untrained
      # towers' cos / temperature (temperature 0.2) is noise on its ranking; at temperature 1.0 it starts from 0.2510, and
-     # llmrec-nollm ends at 0.2531 against 0.2452. MicroLens starts at 0.07. Then finals where the choice changes (BF,
-     # BMF with new tags; llmrec-smollm2 with gpu_align.sh's smollm2_run). [data/ibm-articles data/microlens-50k] after M1, M2
+     # llmrec-nollm ends at 0.2531 against 0.2452. Then llmrec itself on the same CPU (scripts/align_grid26.json's IBM
+     # points; results/device-runs/warm/cpu-BZ, not in the tuning table, whose rounds are the H200's):
+     #   python scripts/gpu_align.py encode --datasets ibm-articles --encoders minilm --accelerator cpu --out /tmp/cpu-bz
+     #   python scripts/gpu_align.py train --datasets ibm-articles --models llmrec --accelerator cpu --workers 2 \
+     #     --grid "$(cat scripts/align_grid26.json)" --tag grid26cpu --no-final --out /tmp/cpu-bz
+     # 0.2467 at params.yaml's settings, 0.2488 at temperature 0.5, 0.2514 at 1.0, 0.2562 at 1.0 with 20 warm-up epochs,
+     # 0.2370 at 1.0 with 50. Grid27 is around that point. MicroLens starts at 0.07. Then finals where the choice changes
+     # (BF, BMF with new tags; llmrec-smollm2 with gpu_align.sh's smollm2_run). [data/ibm-articles data/microlens-50k] after M1, M2
   site_link
-  grid_round "ibm-articles microlens-50k" grid26 200 420 --models llmrec --no-final
+  grid_round "ibm-articles microlens-50k" grid27 200 420 --models llmrec --no-final
   ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
