@@ -28,9 +28,9 @@ from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, 
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
            'info_nce', 'masked_cross_entropy', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'BagChannel',
            'TwoTower', 'trim_padding', 'dist_rank_world', 'is_rank_zero', 'AlignBatches', 'AlignSystem', 'warm_bag',
-           'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'fit_align', 'served_weights', 'run_key', 'resumable',
-           'RngState', 'epoch_checkpoints', 'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded', 'tuned_text',
-           'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
+           'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'align_system', 'fit_align', 'served_weights', 'run_key',
+           'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded',
+           'tuned_text', 'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -660,6 +660,14 @@ def build_two_tower(data:RecData, hp:dict, item_vectors:torch.Tensor|None, profi
         with torch.no_grad(): model.item_bias.copy_(torch.from_numpy(np.log1p(counts) - np.log1p(counts).mean()))
     return model
 
+def align_system(data:RecData, hp:dict, # `align_hparams(...)`
+                 item_vectors:torch.Tensor|None=None, profile_vectors:dict|torch.Tensor|None=None, seed:int=0,
+                 tuned:TunedText|None=None, eval_batch_size:int=1024) -> AlignSystem:
+    "The `AlignSystem` of `hp` around a fresh `build_two_tower` model (what `fit_align` trains)."
+    return AlignSystem(build_two_tower(data, hp, item_vectors, profile_vectors, seed, tuned), data, hp['lr'],
+                       hp['weight_decay'], hp['batch_size'], hp['negatives'], hp['mask_seen'], eval_batch_size, seed,
+                       hp.get('tune_lr', 1e-4), hp.get('bag_lr', 0.0))
+
 _QUIET = ('.*does not have many workers.*', '.*has `__len__` defined.*', '.*LeafSpec.*', '.*log_every_n_steps.*',
           '.*too few batches.*', '.*precision.*')
 
@@ -685,9 +693,7 @@ def fit_align(name:str, # model name, for the record
     if (tuned is not None) != (hp.get('tune_layers', 0) > 0 and item_vectors is not None):
         raise LlmrecError(f"{name}: tune_layers={hp.get('tune_layers', 0)} needs the encoder's layers (`tuned_text`) exactly "
                           'when the model reads text vectors')
-    system = AlignSystem(build_two_tower(data, hp, item_vectors, profile_vectors, seed, tuned), data, hp['lr'],
-                         hp['weight_decay'], hp['batch_size'], hp['negatives'], hp['mask_seen'], eval_batch_size, seed,
-                         hp.get('tune_lr', 1e-4), hp.get('bag_lr', 0.0))
+    system = align_system(data, hp, item_vectors, profile_vectors, seed, tuned, eval_batch_size)
     if acc != 'cpu': torch.set_float32_matmul_precision('high')
     best, timer = KeepBestState(), EpochTimer()
     stop = L.pytorch.callbacks.EarlyStopping('val/NDCG@10', mode='max', patience=hp['patience'], check_on_train_epoch_end=False)

@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llmrec.align import AlignSystem, align_hparams, build_two_tower, fit_align, warm_bag
+from llmrec.align import align_hparams, align_system, fit_align, warm_bag
 from llmrec.baselines import device_name
 from llmrec.config import load_params, write_csv
 from llmrec.data import load_recdata
@@ -78,8 +78,7 @@ def fism(data, mode:str, dim:int, drop:float, lr:float, epochs:int, seed:int=0, 
 def warmed(data, hp:dict) -> tuple[float, float, float]:
     "Validation NDCG@10 of llmrec-nollm's channel after its warm-up: alone, and with the untrained towers; seconds."
     t0 = time.perf_counter()
-    system = AlignSystem(build_two_tower(data, hp, None, None, 0), data, hp['lr'], hp['weight_decay'], hp['batch_size'],
-                         bag_lr=hp['bag_lr'])
+    system = align_system(data, hp)
     warm_bag(system, int(hp['bag_warmup']), accelerator='cpu', enable_progress_bar=False, deterministic=True)
     m, tokens = system.model.eval(), system.inputs['valid']
     with torch.no_grad():
