@@ -1,8 +1,7 @@
 """Paper-profile runs of issue 4 on the device machine: encode (MiniLM, SmolLM2), encode benchmarks, alignment runs.
 
 Uses only llmrec's exported functions (`encode`, `bench_encode`, `align_run`, `save_run`, `bench_rows`) with the
-params of `params.yaml` merged with `scripts/params_align.yaml` (the sections proposed for params.yaml), profile
-`paper`. Alignment runs go to a pool of worker processes on the one GPU (the model is small: one run leaves the GPU
+params of `params.yaml`, profile `paper`. Alignment runs go to a pool of worker processes on the one GPU (the model is small: one run leaves the GPU
 mostly idle). Outputs mirror the DVC layout under --root; `scripts/gpu_align.sh` holds the exact commands.
 
     python scripts/gpu_align.py peak --out OUT
@@ -32,11 +31,10 @@ def enc_dir(root, profile, ds, variant=None) -> Path:
 
 
 def load_params(profile='paper', accelerator=None):
-    "params.yaml merged with scripts/params_align.yaml for `profile`; `accelerator` 'cpu' runs the profile on this CPU."
+    "params.yaml for `profile` (the one copy of the paper settings); `accelerator` 'cpu' runs the profile on this CPU."
     import yaml
     from llmrec.config import resolve_params
     raw = yaml.safe_load(open('params.yaml')) or {}
-    raw.update(yaml.safe_load(open('scripts/params_align.yaml')))
     p = resolve_params(raw, profile)
     if accelerator == 'cpu': p['run'].update(accelerator='cpu', precision='32-true', num_workers=0)
     return p

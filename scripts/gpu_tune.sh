@@ -238,7 +238,8 @@
 #   python scripts/by_history.py
 # Twenty-second session (nvidia-h200, one machine): M1, M2 of gpu_align.sh, BW (127 s), BX (76 s), then BF with
 # BF_TAG=bagw BF_DATASETS=ibm-articles and BY in one call (312 s; that BF read params.yaml's IBM warm-up, but gpu_align.py
-# reads scripts/params_align.yaml, which did not have it yet: its finals are those of the settings before, run again,
+# read scripts/params_align.yaml, a copy of params.yaml's sections that did not have it yet (removed in the review after:
+# gpu_align.py now reads params.yaml alone): its finals are those of the settings before, run again,
 # kept in results/device-runs/warm/BF and not imported: llmrec 0.2140, 0.2153, 0.2149 against the committed 0.2148 mean),
 # then BF with BF_TAG=bagw2 BF_DATASETS=ibm-articles and BMF with BMF_TAG=bagmw in one call (410 s), P1, P2 and F21 of
 # gpu_align.sh (240 s), and MicroLens' paper interaction with the new served model (its rows had been the served model's
