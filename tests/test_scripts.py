@@ -306,3 +306,29 @@ def test_bench_ease_times_both_layouts_and_they_score_alike(tmp_path):
     t = pd.read_csv(tmp_path / 'timing.csv').set_index('step')
     assert list(t.index) == ['weights', 'valid-check row-major', 'valid-check column-major'] and (t.seconds > 0).all()
     assert t.ndcg10['valid-check row-major'] == t.ndcg10['valid-check column-major'] > 0
+
+
+def test_apply_hparams_writes_only_the_changed_keys_and_checks_them(tmp_path):
+    "A round's choice (hparams-<tag>.json) goes into align.<profile>.<dataset>; --check fails until params.yaml has it."
+    import yaml
+    from llmrec.align import align_hparams
+    from llmrec.config import resolve_params
+    raw = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    (tmp_path / 'params.yaml').write_text(yaml.safe_dump(raw, sort_keys=False))
+    hp = {ds: align_hparams(resolve_params(raw, 'paper')['align'], ds) for ds in ('ibm-articles', 'ml-100k')}
+    same = tmp_path / 'same.json'; same.write_text(json.dumps(hp))
+    _run('apply_hparams.py', str(same), '--params', 'params.yaml', '--check', cwd=tmp_path)  # nothing differs: exit 0
+    hp['ibm-articles'] = {**hp['ibm-articles'], 'temperature': 0.123, 'batch_size': 64}
+    new = tmp_path / 'new.json'; new.write_text(json.dumps(hp))
+    with pytest.raises(AssertionError, match='exit 1'):
+        _run('apply_hparams.py', str(new), '--params', 'params.yaml', '--check', cwd=tmp_path)
+    out = _run('apply_hparams.py', str(new), '--params', 'params.yaml', '--write', '--changed-to', 'ch.txt', cwd=tmp_path)
+    assert (tmp_path / 'ch.txt').read_text() == 'ibm-articles' and 'ml-100k: params.yaml already has this choice' in out
+    after = yaml.safe_load((tmp_path / 'params.yaml').read_text())
+    assert align_hparams(resolve_params(after, 'paper')['align'], 'ibm-articles') == hp['ibm-articles']
+    for prof in ('paper', 'demo'):  # nothing else moved: the other datasets, the other profile, the other sections
+        a, b = resolve_params(raw, prof), resolve_params(after, prof)
+        assert {k: v for k, v in a.items() if k != 'align'} == {k: v for k, v in b.items() if k != 'align'}
+        moved = {'ibm-articles'} if prof == 'paper' else set()  # the demo profile's IBM settings stay too
+        assert {k: v for k, v in a['align'].items() if k not in moved} == {k: v for k, v in b['align'].items() if k not in moved}
+    _run('apply_hparams.py', str(new), '--params', 'params.yaml', '--check', cwd=tmp_path)
