@@ -266,13 +266,15 @@
 # choice went into params.yaml by hand before the next round (its base, {}) and was checked with
 # `python scripts/apply_hparams.py <hparams-gridN.json> --check`. What came back: results/device-runs/bz/{BZ,BZF,F22,CA,
 # BZF2,F22b,CB,BZF3,F22c,CC,BZF4}; the finals of bagz, bagz2, bagz3 and smollm2r20-22 were superseded by the next round's
-# choice and are kept there, not imported. MicroLens kept its settings (no finals, its interaction rows stand). Imports:
+# choice and are kept there, not imported. Then on a third machine M1, M2, P1, P2, CD (84 s), and BZF with BZ_GRID=grid31
+# BZ_TAG=bagz5 and F22 with F22_TAG=smollm2r24 in one call (167 s; its logs as bzf.log and f22.log), which spent the
+# session's device time (1,778 of 1,800 s). MicroLens kept its settings (no finals, its interaction rows stand). Imports:
 #   python scripts/append_align_tuning.py --tuning results/device-runs/bz/BZ/tuning-grid27.csv --datasets ibm-articles \
 #     --round 19 --hparams results/device-runs/bz/BZ/hparams-grid27.json   (and --datasets microlens-50k --round 10)
 #   python scripts/append_align_tuning.py --tuning results/device-runs/bz/CA/tuning-grid28.csv --round 20 \
-#     --hparams results/device-runs/bz/CA/hparams-grid28.json   (CB: grid29, round 21; CC: grid30, round 22)
-#   python scripts/merge_gpu_results.py results/device-runs/bz/BZF4/align-bagz4.tgz results/device-runs/bz/BZF4/align-smollm2r23.tgz
-#     (the encode manifest's timing-only change reverted)
+#     --hparams results/device-runs/bz/CA/hparams-grid28.json   (CB: grid29, round 21; CC: grid30, round 22; CD: grid31, round 23)
+#   python scripts/merge_gpu_results.py results/device-runs/bz/BZF5/align-bagz5.tgz results/device-runs/bz/BZF5/align-smollm2r24.tgz
+#     (the encode manifest's timing-only change reverted; BZF4's bagz4 and smollm2r23, merged first, are superseded)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
 #   python scripts/by_history.py
 set -uo pipefail
@@ -649,7 +651,17 @@ CC)  # IBM's twenty-second round (scripts/align_grid30.json): CB chose batch 512
   grid_round ibm-articles grid30 150 400 --models llmrec --no-final
   mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid30.json" "$HOME/bz/"
   ;;
-BZF) # on the machine BZ (or CA, CB, CC) left warm: where the round (BZ_GRID, grid27 unless set) chose other settings than
+CD)  # IBM's twenty-third round (scripts/align_grid31.json) around CC's choice (temperature 1.0, no warm-up, batch 512, lr
+     # 2e-3): longer histories (the 17+ bucket trails EASE most; 20 items scored lower in round 12), the length gate (chosen
+     # at 0.2), the lr and the channel's lr around the choice, dropout and text dropout 0.2, batch 768. Then, where it
+     # changes the choice, BZF with
+     # BZ_GRID=grid31 BZ_TAG=bagz5 and F22 of gpu_align.sh with F22_TAG=smollm2r24 in one call. [data/ibm-articles] after
+     # M1, M2, P1, P2
+  site_link
+  grid_round ibm-articles grid31 150 170 --models llmrec --no-final
+  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid31.json" "$HOME/bz/"
+  ;;
+BZF) # on the machine BZ (or CA, CB, CC, CD) left warm: where the round (BZ_GRID, grid27 unless set) chose other settings than
      # params.yaml's, the device's copy of params.yaml takes them (scripts/apply_hparams.py --write; here params.yaml is
      # edited by hand and checked with --check), then llmrec, llmrec-nollm, llmrec-noprofile x 3 seeds on those datasets,
      # test scored once (tag BZ_TAG, bagz unless set). [data/ibm-articles data/microlens-50k]
