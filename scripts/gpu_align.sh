@@ -218,10 +218,11 @@ F21) # twenty-second session: llmrec-smollm2 on IBM and MicroLens-50k at the set
     results/device-runs/warm/BF2/hparams-bagmw.json
   smollm2_pack smollm2r19
   ;;
-F22) # twenty-third session: llmrec-smollm2 where scripts/gpu_tune.sh BZ's round changed the settings (BZF's finals, tag
-     # bagz, wrote the datasets to ~/bz/changed.txt and their hyperparameters to ~/bz/hparams-bagz.json). After M1, M2,
-     # BZ, BZF, P1, P2 on one warm machine; carry [.gpu/s3 .gpu/gguf_site data/ibm-articles data/microlens-50k]
-     # (F22_TAG=smollm2r21 after CA's round: BZF copies its finals' hparams to ~/bz/hparams-final.json)
+F22) # twenty-third session: llmrec-smollm2 where a round of scripts/gpu_tune.sh (BZ, CA, CB, CC, CD) changed the
+     # settings: BZF's finals wrote the datasets to ~/bz/changed.txt and their hyperparameters to ~/bz/hparams-final.json
+     # (the first run, smollm2r20, read the same file as ~/bz/hparams-bagz.json). After M1, M2, the round, BZF, P1, P2 on
+     # one warm machine; carry [.gpu/s3 .gpu/gguf_site] and the changed datasets' data/<ds> (all of IBM's calls: only
+     # data/ibm-articles; with data/microlens-50k as well the call passes 64 MiB). F22_TAG names the run (smollm2r20..24)
   CH=$(cat "$HOME/bz/changed.txt"); [ -n "$CH" ] || { echo "no dataset changed: nothing to run"; exit 0; }
   ENCODE_S=260 TRAIN_S=300 smollm2_run "$CH" "${F22_TAG:-smollm2r20}" 6 "$HOME/bz/hparams-final.json"
   smollm2_pack "${F22_TAG:-smollm2r20}"
