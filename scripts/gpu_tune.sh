@@ -277,6 +277,14 @@
 #     (the encode manifest's timing-only change reverted; BZF4's bagz4 and smollm2r23, merged first, are superseded)
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets ibm-articles
 #   python scripts/by_history.py
+# and on the 2-core CPU, whether IBM's lesson (a bag channel at a high starting temperature) carries to Amazon Scientific,
+# which has no channel and starts at 0.07 (scripts/align_grid32.json; seed 0, validation only, not in the tuning table,
+# whose rounds are the H200's; what came back: results/device-runs/bz/cpu-sci; encode 635 s, the grid 58 min):
+#   python scripts/gpu_align.py encode --datasets amazon-scientific --encoders minilm --accelerator cpu --root /tmp/cpu-sci --out /tmp/cpu-sci/out
+#   python scripts/gpu_align.py train --datasets amazon-scientific --models llmrec --accelerator cpu --workers 2 --root /tmp/cpu-sci \
+#     --grid "$(cat scripts/align_grid32.json)" --tag grid32cpu --no-final --out /tmp/cpu-sci/out
+# It does not: params.yaml's settings 0.1093 (the H200 gave 0.1105), with the channel at 0.07 0.1095, at 0.3 0.0943, at
+# 1.0 0.0644. Scientific's towers read text, and text wants a low temperature (its fifth round, on the H200, said so too).
 set -uo pipefail
 export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
