@@ -32,10 +32,8 @@ def enc_dir(root, profile, ds, variant=None) -> Path:
 
 def load_params(profile='paper', accelerator=None):
     "params.yaml for `profile` (the one copy of the paper settings); `accelerator` 'cpu' runs the profile on this CPU."
-    import yaml
-    from llmrec.config import resolve_params
-    raw = yaml.safe_load(open('params.yaml')) or {}
-    p = resolve_params(raw, profile)
+    from llmrec import config
+    p = config.load_params('params.yaml', profile)
     if accelerator == 'cpu': p['run'].update(accelerator='cpu', precision='32-true', num_workers=0)
     return p
 

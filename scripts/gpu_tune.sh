@@ -257,8 +257,8 @@
 #   python scripts/align_goals.py --profile paper --out results/align-goals-paper.csv --datasets amazon-scientific ibm-articles microlens-50k
 #   python scripts/by_history.py; python scripts/bag_probe.py --dataset ibm-articles --kinds nollm warmed (its new rows)
 # Twenty-third session (nvidia-h200): M1, M2 of gpu_align.sh, BZ (290 s), BZF (90 s: IBM's finals at BZ's choice, tag
-# bagz), P1, P2 and F22 of gpu_align.sh (87 s; that run read ~/bz/hparams-bagz.json, the file BZF now also copies to
-# ~/bz/hparams-final.json); on a second machine M1, M2, CA (95 s), BZF with BZ_GRID=grid28 BZ_TAG=bagz2 (88 s), P1, P2,
+# bagz), P1, P2 and F22 of gpu_align.sh (87 s; that run read ~/bz/hparams-bagz.json, the content BZF now writes to
+# ~/bz/hparams-final.json; grid_round now leaves each round's choice in ~/bz, which the cases did by hand); on a second machine M1, M2, CA (95 s), BZF with BZ_GRID=grid28 BZ_TAG=bagz2 (88 s), P1, P2,
 # F22 with F22_TAG=smollm2r21 (81 s); on the same machine M1, M2 again (harmless), CB (95 s), BZF with BZ_GRID=grid29
 # BZ_TAG=bagz3 (80 s), F22 with F22_TAG=smollm2r22 (56 s; P1's and P2's parts were still there), CC (72 s), then BZF with
 # BZ_GRID=grid30 BZ_TAG=bagz4 and F22 with F22_TAG=smollm2r23 in one call (151 s; that call's two train logs were past its
@@ -303,6 +303,8 @@ grid_round() {  # $1 datasets, $2 tag (the grid is scripts/align_<tag>.json), $3
   timeout "$train_s" python3 scripts/gpu_align.py train --datasets $dss "$@" --grid "$(cat "scripts/align_$tag.json")" \
     --workers 16 --tag "$tag" --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-$tag.log"
   nvidia-smi --query-gpu=memory.used --format=csv >> "$OUT/gpu.txt"
+  # the round's choice, where a later call on the same warm machine reads it (BZF; the repository copy is replaced each call)
+  [ -f "$OUT/hparams-$tag.json" ] && mkdir -p "$HOME/bz" && cp "$OUT/hparams-$tag.json" "$HOME/bz/"
   ls results/runs/paper/*/align-"$tag".csv > /dev/null 2>&1 || return 0  # no finals: the grid alone, or nothing changed
   pack "$tag"
 }
@@ -642,7 +644,6 @@ BZ)  # prepared in the twenty-second session, run in the twenty-third (header): 
      # (BF, BMF with new tags; llmrec-smollm2 with gpu_align.sh's smollm2_run). [data/ibm-articles data/microlens-50k] after M1, M2
   site_link
   grid_round "ibm-articles microlens-50k" grid27 200 420 --models llmrec --no-final
-  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid27.json" "$HOME/bz/"   # BZF, F22 of gpu_align.sh and BZI read the choice
   ;;
 CB)  # IBM's twenty-first round (scripts/align_grid29.json) around CA's choice (params.yaml: temperature 1.0, no warm-up):
      # the settings chosen at temperature 0.2-0.3 in earlier rounds, again at 1.0 (the channel's lr, the towers' lr, batch,
@@ -650,14 +651,12 @@ CB)  # IBM's twenty-first round (scripts/align_grid29.json) around CA's choice (
      # gpu_align.sh with F22_TAG=smollm2r22. [data/ibm-articles] after M1, M2
   site_link
   grid_round ibm-articles grid29 150 400 --models llmrec --no-final
-  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid29.json" "$HOME/bz/"
   ;;
 CC)  # IBM's twenty-second round (scripts/align_grid30.json): CB chose batch 512, its grid's edge at temperature 1.0, so
      # 1024 and 2048, and 512 and 1024 with the towers' or the channel's lr changed. Then BZ_GRID=grid30 BZ_TAG=bagz4 BZF
      # and F22 of gpu_align.sh with F22_TAG=smollm2r23. [data/ibm-articles] on the machine CB left warm
   site_link
   grid_round ibm-articles grid30 150 400 --models llmrec --no-final
-  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid30.json" "$HOME/bz/"
   ;;
 CD)  # IBM's twenty-third round (scripts/align_grid31.json) around CC's choice (temperature 1.0, no warm-up, batch 512, lr
      # 2e-3): longer histories (the 17+ bucket trails EASE most; 20 items scored lower in round 12), the length gate (chosen
@@ -667,7 +666,6 @@ CD)  # IBM's twenty-third round (scripts/align_grid31.json) around CC's choice (
      # M1, M2, P1, P2
   site_link
   grid_round ibm-articles grid31 150 170 --models llmrec --no-final
-  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid31.json" "$HOME/bz/"
   ;;
 BZF) # on the machine BZ (or CA, CB, CC, CD) left warm: where the round (BZ_GRID, grid27 unless set) chose other settings than
      # params.yaml's, the device's copy of params.yaml takes them (scripts/apply_hparams.py --write; here params.yaml is
@@ -677,7 +675,7 @@ BZF) # on the machine BZ (or CA, CB, CC, CD) left warm: where the round (BZ_GRID
   python3 scripts/apply_hparams.py "$HOME/bz/hparams-$G.json" --write --changed-to "$HOME/bz/changed.txt" | tee "$OUT/apply.txt"
   CH=$(cat "$HOME/bz/changed.txt"); [ -n "$CH" ] || { echo "$G kept params.yaml's settings everywhere: no finals"; exit 0; }
   FINALS_S=480 finals "$CH" "$T" "llmrec llmrec-nollm llmrec-noprofile"
-  cp "hparams-$T.json" "$HOME/bz/" && cp "hparams-$T.json" "$HOME/bz/hparams-final.json"  # F22 of gpu_align.sh reads these
+  cp "hparams-$T.json" "$HOME/bz/hparams-final.json"  # F22 of gpu_align.sh trains llmrec-smollm2 at these
   ;;
 BZI) # MicroLens-50k's paper interaction (scripts/gpu_interact.sh, served model = llmrec seed 0) where BZF changed its
      # settings; its rows are the served model's. [data/microlens-50k] on the machine BZF and F22 left warm
@@ -693,7 +691,6 @@ CA)  # twenty-third session: IBM's twentieth round (scripts/align_grid28.json) a
      # [data/ibm-articles] after M1, M2
   site_link
   grid_round ibm-articles grid28 150 300 --models llmrec --no-final
-  mkdir -p "$HOME/bz" && cp "$OUT/hparams-grid28.json" "$HOME/bz/"
   ;;
 EA)  # twentieth session: EASE (the closed-form item-to-item baseline, new in llmrec.baselines) on MicroLens-50k, whose
      # 19,220 items make one Gram inverse take ~2 min on the 2-core CPU: scripts/gpu_baselines.py's ten-point l2 grid,
