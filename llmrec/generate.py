@@ -25,14 +25,15 @@ from .align import dist_rank_world, epoch_checkpoints, is_rank_zero, run_key
 # %% auto #0
 __all__ = ['REASON_MODELS', 'LEARNED', 'GENERATE_DEFAULTS', 'PAD', 'BOS', 'EOS', 'UNK', 'SPECIALS', 'METRIC_NAMES',
            'TOY_FEATURES', 'TOY_OPINIONS', 'POOL_SETTINGS', 'CONDITIONING', 'tokenize', 'detokenize', 'Vocab',
-           'ReasonData', 'reason_data', 'record_keywords', 'user_hints', 'feature_sets', 'unique_sentence_ratio',
-           'feature_matching_ratio', 'feature_coverage_ratio', 'feature_diversity', 'grounding_precision',
-           'text_overlap', 'reason_metrics', 'template_reasons', 'retrieval_reasons', 'review_profiles',
-           'aligned_vectors', 'condition_vectors', 'toy_review_data', 'DecoderBlock', 'ReasonDecoder', 'ban_mask',
-           'greedy_decode', 'beam_decode', 'sample_decode', 'user_features', 'mention_counts', 'lcs_f1', 'mbr_utility',
-           'decoding_table', 'choose_decoding', 'rerank', 'Decoded', 'decode_tuned', 'save_pools', 'load_pools',
-           'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle', 'ShardedBatches', 'ReasonGenerator',
-           'fit_generator', 'capped_splits', 'generate_reasons', 'reason_texts', 'run_generate', 'examples']
+           'ReasonData', 'reason_data', 'record_keywords', 'user_hints', 'item_evidence', 'feature_sets',
+           'unique_sentence_ratio', 'feature_matching_ratio', 'feature_coverage_ratio', 'feature_diversity',
+           'grounding_precision', 'text_overlap', 'reason_metrics', 'template_reasons', 'retrieval_reasons',
+           'review_profiles', 'aligned_vectors', 'condition_vectors', 'toy_review_data', 'DecoderBlock',
+           'ReasonDecoder', 'ban_mask', 'greedy_decode', 'beam_decode', 'sample_decode', 'user_features',
+           'mention_counts', 'lcs_f1', 'mbr_utility', 'decoding_table', 'choose_decoding', 'rerank', 'Decoded',
+           'decode_tuned', 'save_pools', 'load_pools', 'item_prefix', 'reason_tensors', 'ReasonSystem', 'EpochShuffle',
+           'ShardedBatches', 'ReasonGenerator', 'fit_generator', 'capped_splits', 'generate_reasons', 'reason_texts',
+           'run_generate', 'examples']
 
 # %% ../nbs/30_generate.ipynb #c6c2204f
 REASON_MODELS = ('llmrec', 'llmrec-noprompt', 'llmrec-scratch', 'peter', 'retrieval', 'template')
@@ -65,6 +66,8 @@ GENERATE_DEFAULTS = {
     'lm_prompt_epochs': 0,  # > 0: first train the soft-prompt projections alone (LM frozen) up to this many epochs (PEPLER's sequential tuning)
     'lm_prompt_lr': 1.0e-3, # their learning rate in that first stage
     'lm_user_hints': 0,     # > 0: llmrec's prompt text also names the user's this many most frequent training features (`user_hints`)
+    'lm_evidence': 0,       # > 0: the LM's prompt text also quotes this many training sentences other users wrote about the item (`item_evidence`)
+    'lm_evidence_words': 12,  # each cut to this many tokens
     'genret': {             # generative retrieval (nbs/35_lm.ipynb, `llmrec genret`): titles under a trie
         'backbone': 'smollm2', 'lm_cache': 'models/encoders',
         'n_prompt': 2, 'history_titles': 5,  # titles of the last items seen, in the prompt text
@@ -99,6 +102,7 @@ register_params('generate', GENERATE_DEFAULTS, {
     'lm_max_train': (lambda v: v >= 0, 'must be >= 0'), 'lm_lora_rank': (lambda v: v >= 0, 'must be >= 0 (0: full fine-tuning)'),
     'lm_lora_alpha': (_pos, 'must be > 0'), 'lm_prompt_epochs': (lambda v: v >= 0, 'must be >= 0 (0: off)'),
     'lm_prompt_lr': (_pos, 'must be > 0'), 'lm_user_hints': (lambda v: v >= 0, 'must be >= 0 (0: off)'),
+    'lm_evidence': (lambda v: v >= 0, 'must be >= 0 (0: off)'), 'lm_evidence_words': (_pos, 'must be > 0'),
     'keyword_holdout': (lambda v: isinstance(v, list) and set(v) <= set(LEARNED), f'a list among {LEARNED}'),
     **{f'genret.{k}': (_pos, 'must be > 0') for k in ('n_prompt', 'history_titles', 'positions', 'lr', 'batch_size',
                                                        'max_epochs', 'patience', 'beams', 'k', 'max_new_tokens', 'gen_batch_size', 'bench_users',
@@ -161,6 +165,8 @@ class ReasonData:
     user_counts: dict = field(default_factory=dict) # user -> Counter of the features of their training sentences
     pair_counts: dict = field(default_factory=dict) # (user, item) of a training pair -> Counter of its sentences' features
     pair_keywords: dict = field(default_factory=dict) # (user, item) -> its item's keywords without the pair's sentences
+    item_counts: dict = field(default_factory=dict) # item -> Counter of the features of its training sentences
+    item_sentences: dict = field(default_factory=dict) # item -> [(user, feature, tokens)] of its training sentences, review order
 
 def _first_per_pair(df:pd.DataFrame) -> pd.DataFrame:
     "The first row (review order) of each (user, item) pair."
@@ -203,8 +209,11 @@ def reason_data(data:RecData, # a prepared dataset with `explanations`
     item_counts = {i: Counter(dict(c.droplevel(0).items())) for i, c in counts.groupby(level=0)}
     pair_keywords = {(u, i): _top(item_counts.get(i, Counter()) - c, item_keywords)[:item_tokens]  # the pair's own sentences
                      for (u, i), c in pair_counts.items() if from_features[i]}  # out; a title/attributes text stays
+    item_sentences = defaultdict(list)
+    for u, i, f, t in zip(train.user_idx, train.item_idx, train.feature, train.tokens): item_sentences[int(i)].append((int(u), f, tuple(t)))
     return ReasonData(train, valid, test, features, item_features, [k[:item_tokens] for k in keywords],
-                      frozenset(fset | attr_vocab), dict(user_counts), dict(pair_counts), pair_keywords)
+                      frozenset(fset | attr_vocab), dict(user_counts), dict(pair_counts), pair_keywords,
+                      item_counts, dict(item_sentences))
 
 def _top(counts:Counter, k:int) -> list[str]:
     "The k most frequent keys (ties: alphabetical)."
@@ -217,6 +226,21 @@ def record_keywords(rd:ReasonData, user:int, item:int, holdout:bool=True) -> lis
 def user_hints(rd:ReasonData, user:int, item:int, k:int) -> list[str]:
     "The user's k most frequent training features, the sentences of the pair (user, item) itself left out."
     return _top(rd.user_counts.get(int(user), Counter()) - rd.pair_counts.get((int(user), int(item)), Counter()), k)
+
+def item_evidence(rd:ReasonData, user:int|None, item:int, k:int, words:int=12,
+                  personal:bool=False, # the features `user` writes about most come first
+                  ) -> list[list[str]]:
+    "Up to `k` distinct training sentences other users wrote about `item` (cut to `words` tokens), those on its most discussed features first; every count leaves the pair (user, item)'s own sentences out."
+    pair = rd.pair_counts.get((int(user), int(item)), Counter()) if user is not None else Counter()
+    ic = rd.item_counts.get(int(item), Counter()) - pair
+    uc = rd.user_counts.get(int(user), Counter()) - pair if personal and user is not None else Counter()
+    rows = [(f, t) for u, f, t in rd.item_sentences.get(int(item), ()) if user is None or u != int(user)]
+    rows.sort(key=lambda r: (-uc[r[0]], -ic[r[0]]))  # stable: review order breaks ties
+    out, seen = [], set()
+    for _, t in rows:
+        if len(out) == k: break
+        if t[:words] not in seen: seen.add(t[:words]); out.append(list(t[:words]))
+    return out
 
 # %% ../nbs/30_generate.ipynb #f6289b42
 def feature_sets(reasons:list[list[str]], features) -> list[set]:

@@ -21,7 +21,7 @@ from .data import RecData, load_recdata
 from .evaluate import evaluate_scorer, metrics_rows
 from .align import is_rank_zero
 from .generate import (Decoded, ReasonData, ReasonSystem, ShardedBatches, ban_mask, capped_splits, decode_tuned, detokenize,
-                               record_keywords, tokenize, user_hints)
+                               item_evidence, record_keywords, tokenize, user_hints)
 
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'lm_dir', 'load_lm', 'trainable_parameters', 'tiny_lm', 'SoftPromptLM', 'LMSystem', 'LMRecords',
@@ -255,21 +255,25 @@ def fit_prompts(model:SoftPromptLM, train:LMRecords, valid:LMRecords,
         for p in trainable: p.requires_grad_(True)
 
 # %% ../nbs/35_lm.ipynb #03e9c062
-def reason_prompt(rd:ReasonData, item:int, user:int|None=None, hints:int=0, holdout:bool=False) -> str:
-    "The prompt text of one record: the item's keywords (`record_keywords`), with `hints` > 0 the user's frequent features."
+def reason_prompt(rd:ReasonData, item:int, user:int|None=None, hints:int=0, holdout:bool=False,
+                  evidence:int=0, evidence_words:int=12, personal:bool=False) -> str:
+    "The prompt text of one record: the item's keywords (`record_keywords`), with `evidence` > 0 other users' sentences about the item (`item_evidence`), with `hints` > 0 the user's frequent features."
     kw = rd.item_keywords[item] if user is None else record_keywords(rd, user, item, holdout)
+    ev = item_evidence(rd, user, item, evidence, evidence_words, personal) if evidence else []
     h = user_hints(rd, user, item, hints) if hints and user is not None else []
-    return f"Item: {' '.join(kw)}\n" + (f"You often mention: {', '.join(h)}\n" if h else '') + "Reason:"
+    return (f"Item: {' '.join(kw)}\n" + (f"Others wrote: {' | '.join(map(detokenize, ev))}\n" if ev else '')
+            + (f"You often mention: {', '.join(h)}\n" if h else '') + "Reason:")
 
-def prompt_text_settings(name:str, hp:dict) -> tuple[int, bool]:
-    "What `name`'s text prompt holds: how many of the user's frequent features (llmrec only: personalisation, as its soft prompts are), and whether training records leave their own pair's keywords out (`generate.keyword_holdout`)."
-    return (hp['lm_user_hints'] if name == 'llmrec' else 0), name in hp['keyword_holdout']
+def prompt_text_settings(name:str, hp:dict) -> dict:
+    "`reason_prompt`'s settings for `name`: the user's frequent features (llmrec only: personalisation, as its soft prompts are), whether training records leave their own pair's keywords out (`generate.keyword_holdout`), and other users' sentences about the item (`generate.lm_evidence`: both LM models; ordered by the user's features for llmrec only)."
+    return {'hints': hp['lm_user_hints'] if name == 'llmrec' else 0, 'holdout': name in hp['keyword_holdout'],
+            'evidence': hp.get('lm_evidence', 0), 'evidence_words': hp.get('lm_evidence_words', 12), 'personal': name == 'llmrec'}
 
-def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, hints:int=0, holdout:bool=False) -> LMRecords:
+def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, **text) -> LMRecords: # text: `reason_prompt`'s settings
     "LM records of reason sentences: vector rows are the user and item indices."
     targets = [' ' + detokenize(t[:max_words]) for t in df.tokens] if 'tokens' in df else None
     return lm_records(tok, df.user_idx.to_numpy(), df.item_idx.to_numpy(),
-                      [reason_prompt(rd, i, u, hints, holdout) for u, i in zip(df.user_idx, df.item_idx)], targets)
+                      [reason_prompt(rd, i, u, **text) for u, i in zip(df.user_idx, df.item_idx)], targets)
 
 class WordBan:
     "Grounded decoding for the LM: per record, no feature/attribute word its item lacks (` word` and ` Word`, any tokens)."
@@ -373,8 +377,8 @@ def fit_reason_lm(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the 
     train, valid = rd.train, rd.valid
     if hp['lm_max_train']:  # a quick run: fixed random subsets of the training and validation sentences
         train, valid = (df.sample(min(hp['lm_max_train'], len(df)), random_state=seed) for df in (train, valid))
-    hints, ho = prompt_text_settings(name, hp)
-    tr, va = reason_records(tok, rd, train, W, hints, ho), reason_records(tok, rd, valid, W, hints, ho)
+    text = prompt_text_settings(name, hp)
+    tr, va = reason_records(tok, rd, train, W, **text), reason_records(tok, rd, valid, W, **text)
     first = (fit_prompts(model, tr, va, {**lm_hp, 'lr': hp['lm_prompt_lr'], 'max_epochs': hp['lm_prompt_epochs']}, seed, run, callbacks)
              if hp['lm_prompt_epochs'] and model.roles else None)  # sequential tuning: the prompts alone first
     info = fit_lm(model, tr, va, lm_hp, seed, run, callbacks)
@@ -398,8 +402,8 @@ def lm_reasons(name:str, # 'llmrec' (soft prompts) or 'llmrec-noprompt' (the sam
     dev = 'cuda' if (run or {}).get('accelerator') in ('gpu', 'cuda') and torch.cuda.is_available() else 'cpu'
     model.to(dev)
     if dev == 'cuda': model.to(torch.bfloat16)
-    hints, _ = prompt_text_settings(name, hp)  # holding out changes nothing here: no test pair has training sentences
-    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W, hints)
+    text = {**prompt_text_settings(name, hp), 'holdout': False}  # holding out changes nothing here: no test pair has training sentences
+    records = lambda df: reason_records(tok, rd, df.drop(columns='tokens', errors='ignore'), W, **text)
     t0 = time.perf_counter()
     greedy, n = decode_reasons(model, tok, records(test), W, batch_size=hp['gen_batch_size'], progress=hp['progress_bar'])
     info['generate_s'] = time.perf_counter() - t0  # greedy decoding of the test records: the timed figure

@@ -60,6 +60,20 @@ files and validation tables exactly. gpu_generate.sh K1, F2, K5, K6 (see there);
     python scripts/gpu_generate.py redecode --src .gpu/pools/K5 .gpu/pools/K6 --out results/device-runs/reasons-pools/redecoded
     python scripts/gpu_generate.py import --src results/device-runs/reasons-pools/redecoded/K5 results/device-runs/reasons-pools/redecoded/K6
 
+Twenty-fourth session (results/device-runs/reasons-evidence/, not imported): other users' training sentences about the
+item in the LM's prompt (generate.lm_evidence). gpu_generate.sh V1, S1, F2, V3 (seed 0, validation loss, four settings
+side by side), V4 llmrec:0 llmrec:1 llmrec:2 (ran out of its 545 s: three runs side by side trained for ~480 s; its logs
+are kept under V4-timed-out), then on a fresh machine V1, S1, F2, V5 (seed 0 alone) and V6 (seed 1 alone; it ran as
+the case's commands written inline). The pools went to .gpu/pools/V5, V6 (kept out of git); here:
+    python scripts/gpu_generate.py redecode --src .gpu/pools/V5 .gpu/pools/V6 --out results/device-runs/reasons-evidence/redecoded
+    python scripts/compare_reason_tables.py --model llmrec --runs before=results/device-runs/reasons-pools/redecoded/K5 \
+        evidence=results/device-runs/reasons-evidence/redecoded/V5 evidence=results/device-runs/reasons-evidence/redecoded/V6 \
+        --out results/reason-tuning/evidence-validation-paper.csv
+    python scripts/probe_evidence_rerank.py --pools .gpu/pools/V5 .gpu/pools/V6 \
+        --tables results/device-runs/reasons-evidence/redecoded --out results/reason-tuning/evidence-rerank-paper.csv
+    python scripts/gpu_generate.py tune-import --src results/device-runs/reasons-evidence/V3 --out results/reason-tuning/evidence-paper.csv
+(the paper's evidence paragraph reads the three files in results/reason-tuning/; its chosen setting is not params.yaml's)
+
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
 genret, timing rows).
 
@@ -221,7 +235,7 @@ def tune(a):
 
 
 def tune_import(a):
-    "The tuning runs of --src as one table, results/reason-tuning/paper.csv; per model the lowest validation loss is chosen."
+    "The tuning runs of --src as one table (--out); per model the lowest validation loss is marked chosen."
     from llmrec.config import write_csv
     rows = []
     for s in a.src:
@@ -234,7 +248,7 @@ def tune_import(a):
     t['chosen'] = t.best_val_loss == t.groupby('model').best_val_loss.transform('min')
     front = ['model', 'config', 'seed', 'chosen', 'best_val_loss', 'best_epoch', 'epochs']
     t = t[front + [c for c in t.columns if c not in front]].sort_values(['model', 'best_val_loss'], kind='stable')
-    write_csv(t, 'results/reason-tuning/paper.csv')
+    write_csv(t, a.out)
     print(t.to_string(index=False))
 
 
@@ -351,8 +365,9 @@ if __name__ == '__main__':
     s.add_argument('--set', nargs='*', default=[], help='generate keys of this configuration, key=value (YAML values)')
     s.add_argument('--params', default='params.yaml'); s.add_argument('--cpu', dest='gpu', action='store_false')
     s.set_defaults(fn=tune)
-    s = sub.add_parser('tune-import', help='the tuning runs as results/reason-tuning/paper.csv')
-    s.add_argument('--src', required=True, nargs='+'); s.set_defaults(fn=tune_import)
+    s = sub.add_parser('tune-import', help='the tuning runs as one table (default results/reason-tuning/paper.csv)')
+    s.add_argument('--src', required=True, nargs='+'); s.add_argument('--out', default='results/reason-tuning/paper.csv')
+    s.set_defaults(fn=tune_import)
     s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+')
     s.add_argument('--merge', action='store_true', help='keep the committed runs and add those in --src (new model/seed pairs only)')
     s.add_argument('--replace', action='store_true', help='the runs in --src replace every committed run of their models (and its bench rows)')

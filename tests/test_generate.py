@@ -194,3 +194,26 @@ def test_pooled_decoding_then_choosing_equals_choosing_at_once(toy, tmp_path):
     assert d.table.chosen.equals(timing['peter']['tuning'].chosen)
     with pytest.raises(LlmrecError, match='settings'):  # outputs made with 3 beams are stale for 4
         decode_tuned(None, None, rd, test, {**hp['decoding'], 'beams': 4}, None, None, load_pools(tmp_path / 'p.json.gz'))
+
+
+def test_item_evidence_quotes_other_users_and_never_the_pair():
+    "Evidence: other users' training sentences on the item, its most discussed features first (the pair's own sentences out of every count), the user's features before them where personal, no repeats."
+    from collections import Counter
+    from llmrec.generate import ReasonData, item_evidence
+    from llmrec.lm import prompt_text_settings, reason_prompt
+    sents = [(1, 'price', ('price', 'is', 'fair')), (2, 'tone', ('great', 'tone')), (3, 'tone', ('warm', 'tone')),
+             (4, 'knob', ('the', 'knob', 'broke')), (0, 'tone', ('my', 'own', 'tone')), (5, 'tone', ('great', 'tone'))]
+    rd = ReasonData(None, None, None, ['knob', 'price', 'tone'], [set()], [['tone']], frozenset(),
+                    user_counts={0: Counter(tone=1, knob=3)}, pair_counts={(0, 0): Counter(tone=1)},
+                    item_counts={0: Counter(tone=4, price=1, knob=1)}, item_sentences={0: sents})
+    words = lambda ev: [' '.join(e) for e in ev]
+    assert words(item_evidence(rd, 0, 0, 3)) == ['great tone', 'warm tone', 'price is fair']  # user 0's own left out
+    assert words(item_evidence(rd, 0, 0, 3, personal=True)) == ['the knob broke', 'great tone', 'warm tone']
+    assert words(item_evidence(rd, None, 0, 3)) == ['great tone', 'warm tone', 'my own tone']  # no user: every sentence
+    assert words(item_evidence(rd, 0, 0, 9, words=1)) == ['great', 'warm', 'price', 'the']  # cut, and repeats dropped
+    assert item_evidence(rd, 0, 1, 3) == []  # an item without training sentences
+    assert reason_prompt(rd, 0, 0, evidence=2) == 'Item: tone\nOthers wrote: great tone | warm tone\nReason:'
+    assert reason_prompt(rd, 0, 0, evidence=2, personal=True).split('\n')[1] == 'Others wrote: the knob broke | great tone'
+    hp = {'lm_user_hints': 0, 'keyword_holdout': [], 'lm_evidence': 2, 'lm_evidence_words': 12}
+    assert prompt_text_settings('llmrec', hp)['personal'] and not prompt_text_settings('llmrec-noprompt', hp)['personal']
+    assert prompt_text_settings('llmrec-noprompt', hp)['evidence'] == 2

@@ -332,3 +332,20 @@ def test_apply_hparams_writes_only_the_changed_keys_and_checks_them(tmp_path):
         moved = {'ibm-articles'} if prof == 'paper' else set()  # the demo profile's IBM settings stay too
         assert {k: v for k, v in a['align'].items() if k not in moved} == {k: v for k, v in b['align'].items() if k not in moved}
     _run('apply_hparams.py', str(new), '--params', 'params.yaml', '--check', cwd=tmp_path)
+
+
+def test_compare_reason_tables_reads_the_chosen_and_greedy_rows_per_seed(tmp_path):
+    "compare_reason_tables: per run and seed, the chosen row, the free greedy row and the best grounded ROUGE-L of the table."
+    def table(chosen_r, best_ungrounded):
+        return pd.DataFrame({'decoding': ['greedy', 'greedy', 'beams8', 'beams8', 'beams8'], 'ground': [False, True, False, True, False],
+                             'ROUGE-L': [10.0, 11.0, chosen_r, 12.0, best_ungrounded], 'FMR': [0.1, 0.2, 0.25, 0.2, 0.3],
+                             'grounding_precision': [0.8, 1.0, 0.95, 1.0, 0.5], 'chosen': [False, False, True, False, False]})
+    for run, seed, r in (('a', 0, 14.0), ('b', 0, 16.0)):
+        d = tmp_path / run; d.mkdir(exist_ok=True)
+        table(r, 30.0).to_csv(d / f'tuning-seed{seed}-llmrec.csv.gz', index=False)
+        (d / f'timing-seed{seed}-llmrec.json').write_text(json.dumps({'llmrec': {'best_val_loss': 3.0 + seed}}))
+    _run('compare_reason_tables.py', '--runs', f'before={tmp_path / "a"}', f'after={tmp_path / "b"}', '--out', str(tmp_path / 'c.csv'), cwd=ROOT)
+    c = pd.read_csv(tmp_path / 'c.csv')
+    assert c['run'].tolist() == ['before', 'after'] and c['chosen_ROUGE-L'].tolist() == [14.0, 16.0]
+    assert (c['greedy_ROUGE-L'] == 10.0).all() and (c['max_ROUGE-L_grounded'] == [14.0, 16.0]).all()  # 30.0 grounds 0.5: out
+    assert np.allclose(c.chosen_objective, np.sqrt(c['chosen_ROUGE-L'] * 0.25))
