@@ -267,7 +267,7 @@ def reason_prompt(rd:ReasonData, item:int, user:int|None=None, hints:int=0, hold
 def prompt_text_settings(name:str, hp:dict) -> dict:
     "`reason_prompt`'s settings for `name`: the user's frequent features (llmrec only: personalisation, as its soft prompts are), whether training records leave their own pair's keywords out (`generate.keyword_holdout`), and other users' sentences about the item (`generate.lm_evidence`: both LM models; ordered by the user's features for llmrec only)."
     return {'hints': hp['lm_user_hints'] if name == 'llmrec' else 0, 'holdout': name in hp['keyword_holdout'],
-            'evidence': hp.get('lm_evidence', 0), 'evidence_words': hp.get('lm_evidence_words', 12), 'personal': name == 'llmrec'}
+            'evidence': hp['lm_evidence'], 'evidence_words': hp['lm_evidence_words'], 'personal': name == 'llmrec'}
 
 def reason_records(tok, rd:ReasonData, df:pd.DataFrame, max_words:int, **text) -> LMRecords: # text: `reason_prompt`'s settings
     "LM records of reason sentences: vector rows are the user and item indices."
