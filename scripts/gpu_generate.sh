@@ -378,5 +378,15 @@ V6)  # (after V5, same machine) the same for seed 1, in what the session's devic
   nvidia-smi --query-gpu=name --format=csv,noheader > "$OUTC/gpu.txt"
   (cd "$OUTC" && tar cf "$OUT/V6-pools-llmrec.tar" pools-seed*.json.gz; rm -f pools-seed*.json.gz); tar czf "$OUT/V6.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6|V1|S1|V3|V4|V5|V6 [model:seed ...]"; exit 2;;
+V7)  # NOT RUN yet (written in the twenty-fourth session for the next): the rest of the evidence finals, one run alone per
+     # call, as V5 and V6 ran: model seed (e.g. V7 llmrec 2; V7 llmrec-noprompt 0; 1; 2), about 330 s each, after V1, S1,
+     # F2 and one call carrying [.gpu/s3 .gpu/gguf_site] (rejoin and convert: `convert` here does both where part 3 is
+     # carried, and is a no-op after). V3's choice as V5 gave it; decoding only, pools kept for `redecode` here
+  restore; convert; OUTC="$HOME/v7-$2-$3"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"; t0=$(date +%s)
+  POOLS=--pools reasons_run 560 12 "$2" "$3" "$OUTC/r-$2-$3.log" "lm_evidence=4 lm_evidence_words=20"
+  echo "$2_seed$3_s=$(( $(date +%s) - t0 ))" | tee "$OUTC/timing.txt"; grep -h "epochs (best\|Error" "$OUTC"/*.log
+  (cd "$OUTC" && ls pools-seed*.json.gz > /dev/null 2>&1 && tar cf "$OUT/V7-pools-$2-$3.tar" pools-seed*.json.gz && rm pools-seed*.json.gz)
+  tar czf "$OUT/V7-$2-$3.tgz" -C "$OUTC" .
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6|V1|S1|V3|V4|V5|V6|V7 [model:seed ...]"; exit 2;;
 esac
