@@ -62,8 +62,8 @@ files and validation tables exactly. gpu_generate.sh K1, F2, K5, K6 (see there);
 
 Twenty-fourth session (results/device-runs/reasons-evidence/, not imported): other users' training sentences about the
 item in the LM's prompt (generate.lm_evidence). gpu_generate.sh V1, S1, F2, V3 (seed 0, validation loss, four settings
-side by side), V4 llmrec:0 llmrec:1 llmrec:2 (ran out of its 545 s: three runs side by side trained for ~480 s; its logs
-are kept under V4-timed-out), then on a fresh machine V1, S1, F2, V5 (seed 0 alone) and V6 (seed 1 alone; it ran as
+side by side), V4 llmrec:0 llmrec:1 llmrec:2 (ran out of its 545 s: the three, side by side, finished training but no decoding; its
+logs are kept under V4-timed-out), then on a fresh machine V1, S1, F2, V5 (seed 0 alone) and V6 (seed 1 alone; it ran as
 the case's commands written inline). The pools went to .gpu/pools/V5, V6 (kept out of git); here:
     python scripts/gpu_generate.py redecode --src .gpu/pools/V5 .gpu/pools/V6 --out results/device-runs/reasons-evidence/redecoded
     python scripts/compare_reason_tables.py --model llmrec --runs before=results/device-runs/reasons-pools/redecoded/K5 \

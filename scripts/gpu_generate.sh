@@ -360,7 +360,7 @@ V4)  # (after V3, same machine) reason runs with V3's choice, decoding only with
      # model:seed ... (the MI data and vectors from V1's $W/keep)
   shift; restore; POOLS=--pools side_by_side "V4-${1%:*}" 545 chosen "$@"
   ;;
-V5)  # V4 ran out of its 545 s (three runs side by side trained for ~480 s; no decoding finished). A fresh machine, after
+V5)  # V4 ran out of its 545 s (the three side by side finished training, but no decoding). A fresh machine, after
      # V1, S1, F2: llmrec seed 0 alone with V3's choice given as is, decoding only with the pools kept. Carry [.gpu/s3 .gpu/gguf_site]
   restore; convert; OUTC="$HOME/v5"; rm -rf "$OUTC"; mkdir -p "$OUTC"; cp "$OUT/gpu.txt" "$OUTC/"
   t0=$(date +%s)

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llmrec.config import load_params, write_csv
-from llmrec.data import load_recdata
-from llmrec.generate import capped_splits, decoding_table, item_evidence, lcs_f1, load_pools, mbr_utility, reason_data, user_features
+sys.path.insert(0, str(Path(__file__).resolve().parents[1])); sys.path.insert(0, str(Path(__file__).resolve().parent))
+from llmrec.config import write_csv
+from llmrec.generate import decoding_table, item_evidence, mbr_utility, user_features
+from probe_reason_rerank import chosen_grid, chosen_pools, validation_data
 
-DS, WEIGHTS = 'amazon-musical-instruments', (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0)
+WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0)
 
 
 def main(argv=None):
@@ -30,32 +30,23 @@ def main(argv=None):
     p.add_argument('--models', nargs='+', default=['llmrec']); p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--sentences', type=int, default=20); p.add_argument('--out', required=True)
     a = p.parse_args(argv)
-    hp = load_params(profile='paper', sections=['generate'])['generate']
-    rd = reason_data(load_recdata(f'data/{DS}'), hp['item_keywords'], hp['item_tokens'])
-    _, valid = capped_splits(rd, hp['max_test'])
+    _, rd, valid = validation_data()
     uf, rows = user_features(rd), []
     ev = [item_evidence(rd, u, i, a.sentences, 50) for u, i in zip(valid.user_idx, valid.item_idx)]
-    for src in map(Path, a.pools):
-        for m in a.models:
-            for seed in a.seeds:
-                f = src / f'pools-seed{seed}-{m}.json.gz'
-                if not f.exists(): continue
-                pools = load_pools(f)
-                c = pd.read_csv(Path(a.tables) / src.name / f'tuning-seed{seed}-{m}.csv.gz').query('chosen').iloc[0]
-                g = int(bool(c.ground))
-                cands, lp = pools[f'beams/valid/{g}']
-                U = mbr_utility(cands, pools[f'samples/valid/{g}']) if c.mbr else None
-                E = mbr_utility(cands, ev)  # (N, K): mean ROUGE-L F1 against the item's other-user sentences
-                dec = {'true': [c.true], 'false': [c.false], 'user': [c.user], 'mbr': [c.mbr]}
-                greedy = pools[f'greedy/valid/{g}']
-                for w in WEIGHTS:
-                    r = decoding_table(greedy, cands, np.asarray(lp) + w * E, valid, rd, uf, dec, U).iloc[1]
-                    if w == 0: assert abs(r['ROUGE-L'] - c['ROUGE-L']) < 1e-6, 'weight 0 must be the committed choice'
-                    rows.append({'call': src.name, 'model': m, 'seed': seed, 'ground': bool(c.ground), 'true': c.true, 'false': c.false,
-                                 'user': c.user, 'mbr': c.mbr, 'evidence_weight': w, 'ROUGE-L': r['ROUGE-L'], 'FMR': r.FMR,
-                                 'grounding_precision': r.grounding_precision})
-                    print(f"{src.name} {m} seed {seed}: evidence weight {w:g}: valid ROUGE-L {r['ROUGE-L']:.2f}, FMR {r.FMR:.3f}, "
-                          f"grounding {r.grounding_precision:.3f}", flush=True)
+    for src, m, seed, pools, c in chosen_pools(a.pools, a.tables, a.models, a.seeds):
+        g = int(bool(c.ground))
+        cands, lp = pools[f'beams/valid/{g}']
+        U = mbr_utility(cands, pools[f'samples/valid/{g}']) if c.mbr else None
+        E = mbr_utility(cands, ev)  # (N, K): mean ROUGE-L F1 against the item's other-user sentences
+        greedy = pools[f'greedy/valid/{g}']
+        for w in WEIGHTS:
+            r = decoding_table(greedy, cands, np.asarray(lp) + w * E, valid, rd, uf, chosen_grid(c), U).iloc[1]
+            if w == 0: assert abs(r['ROUGE-L'] - c['ROUGE-L']) < 1e-6, 'weight 0 must be the committed choice'
+            rows.append({'call': src.name, 'model': m, 'seed': seed, 'ground': bool(c.ground), 'true': c.true, 'false': c.false,
+                         'user': c.user, 'mbr': c.mbr, 'sentences': a.sentences, 'evidence_weight': w, 'ROUGE-L': r['ROUGE-L'],
+                         'FMR': r.FMR, 'grounding_precision': r.grounding_precision})
+            print(f"{src.name} {m} seed {seed}: evidence weight {w:g}: valid ROUGE-L {r['ROUGE-L']:.2f}, FMR {r.FMR:.3f}, "
+                  f"grounding {r.grounding_precision:.3f}", flush=True)
     write_csv(pd.DataFrame(rows), a.out)
 
 

@@ -25,50 +25,64 @@ from llmrec.generate import (_rouge_l, capped_splits, choose_decoding, decoding_
 DS, LENGTHS = 'amazon-musical-instruments', (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2)
 
 
+def validation_data():
+    "The paper profile's `generate` settings, Musical Instruments' reason data and the validation records the decoding choice reads."
+    hp = load_params(profile='paper', sections=['generate'])['generate']
+    rd = reason_data(load_recdata(f'data/{DS}'), hp['item_keywords'], hp['item_tokens'])
+    return hp, rd, capped_splits(rd, hp['max_test'])[1]
+
+
+def chosen_pools(pool_dirs, tables, models, seeds):
+    "Per kept pool (`gpu_generate.py --pools`): its folder, model, seed, the pools, and the chosen row of its validation table in `tables`/<folder name>."
+    for src in map(Path, pool_dirs):
+        for m in models:
+            for seed in seeds:
+                f = src / f'pools-seed{seed}-{m}.json.gz'
+                if f.exists():
+                    yield src, m, seed, load_pools(f), pd.read_csv(Path(tables) / src.name / f'tuning-seed{seed}-{m}.csv.gz').query('chosen').iloc[0]
+
+
+def chosen_grid(c) -> dict:
+    "A `decoding` grid of the chosen row's reranking weights alone (`decoding_table` then scores that one setting)."
+    return {'true': [c.true], 'false': [c.false], 'user': [c.user], 'mbr': [c.mbr]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--pools', nargs='+', required=True); p.add_argument('--models', nargs='+', default=['llmrec', 'peter'])
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2]); p.add_argument('--out', required=True)
     p.add_argument('--tables', default='results/device-runs/reasons-pools/redecoded')
     a = p.parse_args(argv)
-    hp = load_params(profile='paper', sections=['generate'])['generate']
-    rd = reason_data(load_recdata(f'data/{DS}'), hp['item_keywords'], hp['item_tokens'])
-    _, valid = capped_splits(rd, hp['max_test'])
+    hp, rd, valid = validation_data()
     uf, rows = user_features(rd), []
     sents = [detokenize(tokenize(s)) for s in valid.sentence]
-    for src in map(Path, a.pools):
-        for m in a.models:
-            for seed in a.seeds:
-                f = src / f'pools-seed{seed}-{m}.json.gz'
-                if not f.exists(): continue
-                pools = load_pools(f)
-                c = pd.read_csv(Path(a.tables) / src.name / f'tuning-seed{seed}-{m}.csv.gz').query('chosen').iloc[0]
-                g = int(bool(c.ground))
-                cands, lp = pools[f'beams/valid/{g}']
-                samples = pools.get(f'samples/valid/{g}')
-                N = len(cands)
-                U = mbr_utility(cands, samples) if c.mbr else None
-                score = lambda cs: _rouge_l([x for row in cs for x in row], list(np.repeat(sents, len(cs[0])))).reshape(N, -1)
-                R, Ln = score(cands), np.array([[len(x) for x in row] for row in cands], float)
-                common = {'model': m, 'seed': seed, 'ground': bool(c.ground), 'true': c.true, 'false': c.false, 'user': c.user,
-                          'mbr': c.mbr, 'ref_words': np.mean([len(tokenize(s)) for s in valid.sentence])}
-                rows.append({**common, 'rerank': 'oracle-beams', 'ROUGE-L': R.max(1).mean(),
-                             'words': Ln[np.arange(N), R.argmax(1)].mean()})
-                if samples:
-                    rows.append({**common, 'rerank': 'oracle-beams+samples', 'ROUGE-L': np.maximum(R.max(1), score(samples).max(1)).mean()})
-                # the chosen weights, with lp + length x words as the log-probability: decoding_table scores each setting
-                # as the validation tables do, and choose_decoding picks the bonus as it picks a decoding
-                dec = {'true': [c.true], 'false': [c.false], 'user': [c.user], 'mbr': [c.mbr]}
-                greedy = pools[f'greedy/valid/{g}']
-                t = pd.concat([decoding_table(greedy, cands, lp + lam * Ln, valid, rd, uf, dec, U).iloc[1:].assign(length=lam)
-                               for lam in LENGTHS], ignore_index=True)
-                assert abs(t['ROUGE-L'].iloc[0] - c['ROUGE-L']) < 1e-6, 'bonus 0 must be the committed choice'
-                t['chosen'] = np.arange(len(t)) == choose_decoding(t, hp['decoding']['min_grounding'])
-                rows += [{**common, 'rerank': 'chosen+length', **r} for r in
-                         t[['length', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']].to_dict('records')]
-                best = t[t.chosen].iloc[0]
-                print(f"{m} seed {seed}: valid ROUGE-L {t['ROUGE-L'].iloc[0]:.2f} (chosen reranking), oracle of the beams "
-                      f"{R.max(1).mean():.2f}, length bonus chosen {best.length:g} -> {best['ROUGE-L']:.2f}", flush=True)
+    for src, m, seed, pools, c in chosen_pools(a.pools, a.tables, a.models, a.seeds):
+        g = int(bool(c.ground))
+        cands, lp = pools[f'beams/valid/{g}']
+        samples = pools.get(f'samples/valid/{g}')
+        N = len(cands)
+        U = mbr_utility(cands, samples) if c.mbr else None
+        score = lambda cs: _rouge_l([x for row in cs for x in row], list(np.repeat(sents, len(cs[0])))).reshape(N, -1)
+        R, Ln = score(cands), np.array([[len(x) for x in row] for row in cands], float)
+        common = {'model': m, 'seed': seed, 'ground': bool(c.ground), 'true': c.true, 'false': c.false, 'user': c.user,
+                  'mbr': c.mbr, 'ref_words': np.mean([len(tokenize(s)) for s in valid.sentence])}
+        rows.append({**common, 'rerank': 'oracle-beams', 'ROUGE-L': R.max(1).mean(),
+                     'words': Ln[np.arange(N), R.argmax(1)].mean()})
+        if samples:
+            rows.append({**common, 'rerank': 'oracle-beams+samples', 'ROUGE-L': np.maximum(R.max(1), score(samples).max(1)).mean()})
+        # the chosen weights, with lp + length x words as the log-probability: decoding_table scores each setting
+        # as the validation tables do, and choose_decoding picks the bonus as it picks a decoding
+        dec = chosen_grid(c)
+        greedy = pools[f'greedy/valid/{g}']
+        t = pd.concat([decoding_table(greedy, cands, lp + lam * Ln, valid, rd, uf, dec, U).iloc[1:].assign(length=lam)
+                       for lam in LENGTHS], ignore_index=True)
+        assert abs(t['ROUGE-L'].iloc[0] - c['ROUGE-L']) < 1e-6, 'bonus 0 must be the committed choice'
+        t['chosen'] = np.arange(len(t)) == choose_decoding(t, hp['decoding']['min_grounding'])
+        rows += [{**common, 'rerank': 'chosen+length', **r} for r in
+                 t[['length', 'ROUGE-L', 'FMR', 'grounding_precision', 'chosen']].to_dict('records')]
+        best = t[t.chosen].iloc[0]
+        print(f"{m} seed {seed}: valid ROUGE-L {t['ROUGE-L'].iloc[0]:.2f} (chosen reranking), oracle of the beams "
+              f"{R.max(1).mean():.2f}, length bonus chosen {best.length:g} -> {best['ROUGE-L']:.2f}", flush=True)
     write_csv(pd.DataFrame(rows), a.out)
 
 

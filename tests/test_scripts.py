@@ -349,3 +349,17 @@ def test_compare_reason_tables_reads_the_chosen_and_greedy_rows_per_seed(tmp_pat
     assert c['run'].tolist() == ['before', 'after'] and c['chosen_ROUGE-L'].tolist() == [14.0, 16.0]
     assert (c['greedy_ROUGE-L'] == 10.0).all() and (c['max_ROUGE-L_grounded'] == [14.0, 16.0]).all()  # 30.0 grounds 0.5: out
     assert np.allclose(c.chosen_objective, np.sqrt(c['chosen_ROUGE-L'] * 0.25))
+
+
+def test_chosen_pools_pairs_each_kept_pool_with_its_chosen_row(tmp_path):
+    "The rerank probes read each pool beside its validation table's chosen row, and skip seeds without a pool."
+    sys.path.insert(0, str(ROOT / 'scripts'))
+    from probe_reason_rerank import chosen_grid, chosen_pools
+    from llmrec.generate import save_pools
+    (tmp_path / 'V5').mkdir(); (tmp_path / 't' / 'V5').mkdir(parents=True)
+    save_pools({'beams/valid/1': [[['a']], [[0.0]]]}, tmp_path / 'V5' / 'pools-seed0-llmrec.json.gz')
+    pd.DataFrame({'chosen': [False, True], 'ground': [False, True], 'true': [0.0, 1.0], 'false': [0.0, 0.0], 'user': [0.0, 0.5],
+                  'mbr': [0.0, 4.0]}).to_csv(tmp_path / 't' / 'V5' / 'tuning-seed0-llmrec.csv.gz', index=False)
+    got = list(chosen_pools([tmp_path / 'V5'], tmp_path / 't', ['llmrec'], [0, 1]))
+    assert len(got) == 1 and got[0][1:3] == ('llmrec', 0) and 'beams/valid/1' in got[0][3]
+    assert chosen_grid(got[0][4]) == {'true': [1.0], 'false': [0.0], 'user': [0.5], 'mbr': [4.0]}
