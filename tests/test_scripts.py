@@ -363,3 +363,22 @@ def test_chosen_pools_pairs_each_kept_pool_with_its_chosen_row(tmp_path):
     got = list(chosen_pools([tmp_path / 'V5'], tmp_path / 't', ['llmrec'], [0, 1]))
     assert len(got) == 1 and got[0][1:3] == ('llmrec', 0) and 'beams/valid/1' in got[0][3]
     assert chosen_grid(got[0][4]) == {'true': [1.0], 'false': [0.0], 'user': [0.5], 'mbr': [4.0]}
+
+
+def test_probe_precision_mean_cosines_reads_each_encoders_item_vectors(tmp_path):
+    "The anisotropy figure behind ML-100K's second round: mean cosine between two different items, per encoder."
+    from safetensors.torch import save_file
+    import torch
+    enc = tmp_path / 'models/paper/toy/encode'
+    vecs = {'spread': torch.eye(3),  # orthogonal: every pair at 0
+            'parallel': torch.tensor([[1.0, 0.0], [2.0, 0.0], [1.0, 1.0]])}  # pairs at 1, 1/sqrt(2), 1/sqrt(2)
+    for name, v in vecs.items():
+        (enc / name).mkdir(parents=True)
+        save_file({'vectors': v}, str(enc / name / 'item_vectors.safetensors'))
+        save_file({r: torch.zeros(2, v.shape[1]) for r in ('fit', 'valid', 'test')}, str(enc / name / 'user_text_vectors.safetensors'))
+    out = tmp_path / 'p' / 'precision.csv'
+    _run('probe_precision.py', '--root', str(tmp_path), '--dataset', 'toy', '--out', str(out), '--cosines-only', cwd=ROOT)
+    got = pd.read_csv(tmp_path / 'p' / 'precision-cosines.csv').set_index('encoder').mean_cosine
+    assert got['spread'] == pytest.approx(0.0)
+    assert got['parallel'] == pytest.approx((1 + 2 / np.sqrt(2)) / 3)
+    assert not out.exists()  # --cosines-only runs nothing
