@@ -766,6 +766,17 @@ ML4) # ML2's finals again over MiniLM vectors made on the GPU, as the interactio
   (cd .gpu/ml100k && tar czf "$OUT/align-ml25g.tgz" results/runs/paper/ml-100k/align-ml25g.csv \
     results/bench-runs/paper/ml-100k/align-ml25g.csv models/paper/ml-100k/align models/paper/ml-100k/encode/manifest.json hparams-ml25g.json)
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ|ML|ML2|ML3|MLI|ML4"; exit 2;;
+SR)  # twenty-fifth session: do Amazon Scientific's committed finals (585b4f7, before history_mean, the bag channel and
+     # their code) come out the same with today's code at params.yaml's settings? llmrec, llmrec-nollm, llmrec-noprofile
+     # x 3 seeds, test scored (the same runs as the committed ones, not a new configuration). Compared here, not imported:
+     #   python scripts/compare_align_rows.py results/device-runs/ml25/SR/align-sciR.csv
+     # (twenty-fifth session: all 63 values equal to the committed ones). After gpu_align.sh M1, M2. [data/amazon-scientific]
+  site_link
+  encode amazon-scientific 150
+  timeout 450 python3 scripts/gpu_align.py train --datasets amazon-scientific --models llmrec llmrec-nollm llmrec-noprofile \
+    --workers 9 --tag sciR --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-sciR.log"
+  cp results/runs/paper/amazon-scientific/align-sciR.csv "$OUT/" 2>/dev/null
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ|ML|ML2|ML3|MLI|ML4|SR"; exit 2;;
 esac
 ls -la "$OUT"

@@ -382,3 +382,19 @@ def test_probe_precision_mean_cosines_reads_each_encoders_item_vectors(tmp_path)
     assert got['spread'] == pytest.approx(0.0)
     assert got['parallel'] == pytest.approx((1 + 2 / np.sqrt(2)) / 3)
     assert not out.exists()  # --cosines-only runs nothing
+
+
+def test_compare_align_rows_reports_the_largest_difference_and_refuses_unknown_rows(tmp_path):
+    rows = [{'dataset': 'toy', 'model': 'llmrec', 'profile': 'paper', 'seed': s, 'metric': m, 'value': v}
+            for s in (0, 1) for m, v in (('HR@10', 0.2 + s), ('NDCG@10', 0.1 + s))]
+    d = tmp_path / 'results/runs/paper/toy'; d.mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(d / 'align.csv', index=False)
+    rerun = pd.DataFrame(rows); rerun.loc[3, 'value'] += 0.01  # seed 1's NDCG@10 moved
+    rerun.to_csv(tmp_path / 'rerun.csv', index=False)
+    out = _run('compare_align_rows.py', str(tmp_path / 'rerun.csv'), '--root', str(tmp_path), cwd=ROOT)
+    assert 'largest difference over 4 values: 0.01' in out
+    mod = runpy.run_path(str(ROOT / 'scripts' / 'compare_align_rows.py'))
+    t = mod['compare'](rerun, tmp_path).set_index('seed')
+    assert t.loc[0, 'max_abs_diff'] == 0 and t.loc[1, 'max_abs_diff'] == pytest.approx(0.01)
+    with pytest.raises(SystemExit, match='no committed row'):
+        mod['compare'](rerun.assign(seed=rerun.seed + 5), tmp_path)
