@@ -23,8 +23,8 @@ __all__ = ['RESULT_COLUMNS', 'RANKING_METRICS', 'RANKING_MODELS', 'SCENARIOS', '
            'goal_sentences', 'missed_goals', 'goals_disagreeing', 'baseline_table', 'seed_gaps', 'published_table',
            'published_ratio', 'crosscheck_table', 'crosscheck_outside', 'ablation_table', 'ablations_not_lower',
            'encode_bench_table', 'train_bench_table', 'efficiency_table', 'scaling_figure', 'interact_table',
-           'interact_figure', 'reason_examples', 'genret_table', 'scaleout_table', 'parse_qmd', 'execute_chunks',
-           'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
+           'interact_figure', 'reason_examples', 'genret_rows', 'genret_table', 'scaleout_table', 'parse_qmd',
+           'execute_chunks', 'assemble_markdown', 'resolve_crossrefs', 'format_option', 'pandoc_metadata', 'run_pandoc',
            'markdown_to_html', 'markdown_to_pdf', 'render_paper']
 
 # %% ../nbs/90_paper.ipynb #6b7e192e
@@ -584,13 +584,18 @@ def reason_examples(root, # the project folder (data/, results/ and models/ belo
                      'Reason': g.reference.iloc[0]})
     return pd.DataFrame(rows, columns=cols)
 
+def genret_rows(root) -> pd.DataFrame:
+    "Every generative-retrieval result row (`results/genret-runs/<profile>/<dataset>/genret.csv`), in the tidy columns of `ranking.csv`."
+    files = sorted(Path(root, 'results', 'genret-runs').glob('*/*/genret.csv'))
+    if not files: return pd.DataFrame(columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
+    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+
 def genret_table(root, # the project folder
                  metrics=('HR@10', 'NDCG@10', 'valid_item_rate')) -> pd.DataFrame:
     "Generative retrieval (`results/genret-runs/<profile>/<dataset>/genret.csv`): per dataset, profile and list, each metric's mean ± std over seeds."
-    files = sorted(Path(root, 'results', 'genret-runs').glob('*/*/genret.csv'))
     cols = ['Dataset', 'Profile', 'List', 'Seeds', *metrics]
-    if not files: return pd.DataFrame(columns=cols)
-    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    df = genret_rows(root)
+    if not len(df): return pd.DataFrame(columns=cols)
     df = df[df.metric.isin(metrics)]
     label = {'llmrec-aligned': 'aligned ranking (full scoring)', 'llmrec-genret': 'generated titles, trie',
              'llmrec-genret-notrie': 'generated titles, no trie'}

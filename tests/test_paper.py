@@ -361,3 +361,16 @@ def test_readme_result_table_matches_results():
     readme = (root / 'README.md').read_text()
     block = readme.split('<!-- results:start -->')[1].split('<!-- results:end -->')[0].strip()
     assert block == readme_table(root / 'results' / 'ranking.csv'), 'regenerate it with `llmrec show --readme`'
+
+
+def test_genret_rows_and_table_read_every_profile_and_average_seeds(tmp_path):
+    import pandas as pd
+    from llmrec.paper import genret_rows, genret_table
+    assert not len(genret_rows(tmp_path)) and list(genret_table(tmp_path).columns)[:3] == ['Dataset', 'Profile', 'List']
+    d = tmp_path / 'results/genret-runs/paper/toy'; d.mkdir(parents=True)
+    pd.DataFrame([{'dataset': 'toy', 'model': m, 'profile': 'paper', 'seed': s, 'metric': 'NDCG@10', 'value': v + s / 10}
+                  for m, v in (('llmrec-aligned', 0.1), ('llmrec-genret', 0.3)) for s in (0, 1)]).to_csv(d / 'genret.csv', index=False)
+    assert len(genret_rows(tmp_path)) == 4
+    t = genret_table(tmp_path, metrics=('NDCG@10',)).set_index('List')
+    assert t.loc['aligned ranking (full scoring)', 'Seeds'] == '2'
+    assert t.loc['generated titles, trie', 'NDCG@10'].startswith('0.3500')
