@@ -777,6 +777,17 @@ SR)  # twenty-fifth session: do Amazon Scientific's committed finals (585b4f7, b
     --workers 9 --tag sciR --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-sciR.log"
   cp results/runs/paper/amazon-scientific/align-sciR.csv "$OUT/" 2>/dev/null
   ;;
-*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ|ML|ML2|ML3|MLI|ML4|SR"; exit 2;;
+MR)  # the same check on MicroLens-50k, whose committed finals (bf90714) predate c3542ce (align_system): llmrec,
+     # llmrec-nollm, llmrec-noprofile x 3 seeds at params.yaml's settings, compared, not imported (twenty-fifth session,
+     # 366 s: all 63 values equal to the committed ones):
+     #   python scripts/compare_align_rows.py results/device-runs/ml25/MR/align-mlR.csv
+     # After gpu_align.sh M1, M2. [data/microlens-50k]
+  site_link
+  encode microlens-50k 200
+  timeout 540 python3 scripts/gpu_align.py train --datasets microlens-50k --models llmrec llmrec-nollm llmrec-noprofile \
+    --workers 9 --tag mlR --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-mlR.log"
+  cp results/runs/paper/microlens-50k/align-mlR.csv "$OUT/" 2>/dev/null
+  ;;
+*) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ|ML|ML2|ML3|MLI|ML4|SR|MR"; exit 2;;
 esac
 ls -la "$OUT"
