@@ -398,3 +398,13 @@ def test_compare_align_rows_reports_the_largest_difference_and_refuses_unknown_r
     assert t.loc[0, 'max_abs_diff'] == 0 and t.loc[1, 'max_abs_diff'] == pytest.approx(0.01)
     with pytest.raises(SystemExit, match='no committed row'):
         mod['compare'](rerun.assign(seed=rerun.seed + 5), tmp_path)
+
+
+def test_probe_evidence_user_sentences_are_the_users_own_in_review_order():
+    from types import SimpleNamespace
+    mod = runpy.run_path(str(ROOT / 'scripts' / 'probe_evidence_rerank.py'))
+    train = pd.DataFrame({'user_idx': [3, 1, 3, 3], 'tokens': [('a', 'b', 'c'), ('x',), ('d',), ('e', 'f')]},
+                         index=[10, 11, 12, 13])  # an index that is not 0..n-1: positions, not labels, are cut
+    rd = SimpleNamespace(train=train)
+    assert mod['user_sentences'](rd, 3, 2, words=2) == [['a', 'b'], ['d']]
+    assert mod['user_sentences'](rd, 1, 5) == [['x']] and mod['user_sentences'](rd, 7, 5) == []
