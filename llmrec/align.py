@@ -28,9 +28,10 @@ from .encode import (TextEncoder, encoder_name, item_texts, known_encoder_spec, 
 __all__ = ['ALIGN_MODELS', 'ALIGN_HP', 'ALIGN_DEFAULTS', 'ROLES', 'VARIANTS', 'FROZEN_KEYS', 'SERVED', 'align_hparams',
            'info_nce', 'masked_cross_entropy', 'TunedText', 'ItemTower', 'as_roles', 'UserTower', 'BagChannel',
            'TwoTower', 'trim_padding', 'dist_rank_world', 'is_rank_zero', 'AlignBatches', 'AlignSystem', 'warm_bag',
-           'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'align_system', 'fit_align', 'served_weights', 'run_key',
-           'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState', 'zero_shot_run', 'tune_align', 'load_encoded',
-           'tuned_text', 'align_run', 'save_run', 'save_served', 'bench_rows', 'run_align']
+           'zero_shot_scorer', 'AlignRun', 'build_two_tower', 'align_system', 'stall_note', 'fit_align',
+           'served_weights', 'run_key', 'resumable', 'RngState', 'epoch_checkpoints', 'ResumeState', 'zero_shot_run',
+           'tune_align', 'load_encoded', 'tuned_text', 'align_run', 'save_run', 'save_served', 'bench_rows',
+           'run_align']
 
 # %% ../nbs/20_align.ipynb #5076952a
 ALIGN_MODELS = ('llmrec', 'llmrec-nollm', 'llmrec-noalign', 'llmrec-smollm2', 'llmrec-noprofile')
@@ -671,6 +672,11 @@ def align_system(data:RecData, hp:dict, # `align_hparams(...)`
 _QUIET = ('.*does not have many workers.*', '.*has `__len__` defined.*', '.*LeafSpec.*', '.*log_every_n_steps.*',
           '.*too few batches.*', '.*precision.*')
 
+def stall_note(best_epoch:int, epochs:int, max_epochs:int, eval_every:int=1) -> str|None:
+    "A note when early stopping ended a run whose validation peaked at one of its first two checks (it may never have learned)."
+    if epochs >= max_epochs or best_epoch > 2 * eval_every: return None
+    return (f'validation NDCG@10 peaked at epoch {best_epoch} and early stopping ended the run at epoch {epochs}: it may have '
+            'stalled at the start (nearly parallel text vectors do this; whiten: true is the remedy 20_align describes)')
 def fit_align(name:str, # model name, for the record
               data:RecData, hp:dict, # `align_hparams(...)`
               item_vectors:torch.Tensor|None, # frozen item text vectors (None: IDs only)
@@ -727,6 +733,8 @@ def fit_align(name:str, # model name, for the record
     if m.item_bias is not None: extras['item_bias_std'] = float(m.item_bias.detach().float().std())
     if m.user_tower.user_gate is not None: extras['user_gate_mean'] = float(torch.sigmoid(m.user_tower.user_gate.detach()).mean())
     if m.user_tower.mean_gate is not None: extras['mean_gate_mean'] = float(torch.sigmoid(m.user_tower.mean_gate.detach()).mean())
+    if (note := stall_note(best.best_epoch, timer.epochs, hp['max_epochs'], hp['eval_every'])) and is_rank_zero():
+        warnings.warn(f'{name} seed {seed}: {note}', RuntimeWarning, stacklevel=2)
     per_user = system.test_frame if test else None
     if run_dir is not None and is_rank_zero(): shutil.rmtree(run_dir, ignore_errors=True)  # finished: nothing to resume
     return AlignRun(name, seed, per_user, summarize(per_user) if test else {}, best.best_metrics, best.best_epoch,

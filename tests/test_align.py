@@ -195,3 +195,11 @@ def test_project_text_reads_new_texts_as_the_catalogue_is_read():
     t.baked = True  # item vectors from fine-tuned layers: the encoder's vectors of new text are another space
     with pytest.raises(LlmrecError, match='fine-tuned'): t.project_text(x[:1])
     with pytest.raises(LlmrecError, match='IDs only'): ItemTower(50, 8, None).project_text(x[:1])
+
+
+def test_stall_note_flags_an_early_peak_ended_by_early_stopping_only():
+    from llmrec.align import stall_note
+    assert 'epoch 2' in stall_note(2, 7, 200)  # ML-100K's stalled SmolLM2 seeds: best epoch 2, stopped at 7
+    assert stall_note(22, 27, 200) is None  # a run that learned
+    assert stall_note(2, 3, 3) is None  # the demo's epoch cap ended it, not early stopping
+    assert stall_note(4, 14, 200, eval_every=2) is not None and stall_note(6, 16, 200, eval_every=2) is None
