@@ -7,7 +7,7 @@ results/runs/<profile>/<dataset>/align.csv, matches rows on (dataset, model, pro
 and seed, NDCG@10 then and now and the largest absolute difference over every metric. Exits 1 if a rerun row has no
 committed counterpart.
 """
-import argparse, sys
+import argparse
 from pathlib import Path
 
 import pandas as pd

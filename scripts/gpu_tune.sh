@@ -704,7 +704,8 @@ EB)  # EA's grid, cut by the call's time after its sixth point (l2 30, the best 
      --budget-s 540 --tune-stop 0.6 --final-stop 0.7 --no-pop --stage /tmp/bl-stage \
      --grid-json '{"microlens-50k": {"ease": {"l2": [100.0, 300.0, 1000.0, 3000.0]}}}' > "$OUT/baselines.log" 2>&1)
   ;;
-ML)  # twenty-fifth session, calls in this order: ML, ML2, ML3, then gpu_align.sh M1, M2 and MLI, then M1, M2 and ML4 (what
+ML)  # twenty-fifth session, calls in this order: ML, the probe in scripts/probe_precision.py's header, ML2, ML3, then
+     # gpu_align.sh M1, M2 and MLI, then M1, M2 and ML4, then M1, M2 and SR, then M1, M2 and MR (what
      # came back: results/device-runs/ml25/<case>). Imports, here (ML2's round and ML3's baselines, then ML4's finals,
      # which replace ML2's, and MLI's interaction):
      #   python scripts/append_align_tuning.py --tuning results/device-runs/ml25/ML2/tuning-grid33.csv --round 2 \

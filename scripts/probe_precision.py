@@ -7,9 +7,13 @@ validation NDCG@10, epochs and best epoch; the rows go to --out as CSV. The vect
 encode's layout); `--accelerator cpu` runs on this CPU. First it writes each encoder's mean cosine between two different
 items' text vectors (how nearly parallel they are) to <out>-cosines.csv; `--cosines-only` stops there.
 
+The twenty-fifth session's run (one H200, device tool, carry [data/ml-100k .gpu/ml100k], the vectors of scripts/gpu_tune.sh
+ML; what came back: results/device-runs/ml25/precision/precision.csv), and the cosines on the 2-core CPU:
+
     python scripts/probe_precision.py --root .gpu/ml100k --dataset ml-100k --models llmrec llmrec-smollm2 --seeds 0 1 2 \
-        --settings '{"bf16": {}, "fp32-tf32": {"precision": "32-true"}, "fp32": {"precision": "32-true", "matmul": "highest"}}' \
-        --out $OUT/precision.csv
+        --workers 15 --settings '{"bf16": {}, "fp32-tf32": {"precision": "32-true"}, "fp32": {"precision": "32-true",
+        "matmul": "highest"}, "bf16-whiten": {"hp": {"whiten": true}}}' --out $OUT/precision.csv
+    python scripts/probe_precision.py --root .gpu/ml100k --out results/device-runs/ml25/precision/precision.csv --cosines-only
 """
 import argparse, json, os, sys, time
 from pathlib import Path
