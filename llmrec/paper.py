@@ -591,10 +591,11 @@ def genret_rows(root) -> pd.DataFrame:
     return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
 
 def genret_table(root, # the project folder
-                 metrics=('HR@10', 'NDCG@10', 'valid_item_rate')) -> pd.DataFrame:
+                 metrics=('HR@10', 'NDCG@10', 'valid_item_rate'),
+                 rows:pd.DataFrame|None=None) -> pd.DataFrame: # `genret_rows(root)` read already (None: read them)
     "Generative retrieval (`results/genret-runs/<profile>/<dataset>/genret.csv`): per dataset, profile and list, each metric's mean ± std over seeds."
     cols = ['Dataset', 'Profile', 'List', 'Seeds', *metrics]
-    df = genret_rows(root)
+    df = genret_rows(root) if rows is None else rows
     if not len(df): return pd.DataFrame(columns=cols)
     df = df[df.metric.isin(metrics)]
     label = {'llmrec-aligned': 'aligned ranking (full scoring)', 'llmrec-genret': 'generated titles, trie',

@@ -290,8 +290,9 @@ export PYTHONPATH="$PWD:$PWD/.gpu/site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_D
 OUT="${OUT:-/tmp/out}"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/gpu.txt"
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)" | tee -a "$OUT/gpu.txt"
-encode() {  # $1 datasets, $2 timeout (s): their MiniLM vectors, which every train call below reads
-  timeout "$2" python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm --out "$OUT" 2>&1 | grep -v 'Loading weights'
+encode() {  # $1 datasets, $2 timeout (s), $3 (optional) gpu_align.py's --root: their MiniLM vectors, which every train call reads
+  timeout "$2" python3 scripts/gpu_align.py encode --datasets $1 --encoders minilm ${3:+--root "$3"} --out "$OUT" 2>&1 \
+    | grep -v 'Loading weights'
 }
 interact() {  # $1 datasets, $2 timeout (s): the paper interaction (scripts/gpu_interact.sh) with the served model of params.yaml
   OUT="$OUT" DATASETS="$1" timeout "$2" bash scripts/gpu_interact.sh 2>&1 | grep -v 'it/s]' | tail -30
@@ -331,6 +332,22 @@ microlens_baselines() {  # $1 the round's points (JSON file): MicroLens-50k's BP
   timeout 590 python3 scripts/gpu_baselines.py --out "$OUT/bl" --datasets microlens-50k --models bpr lightgcn --workers 10 \
     --budget-s 580 --tune-stop 0.45 --final-stop 0.75 --no-pop --stage /tmp/bl-stage \
     --points-json "$(cat "$1")" 2>&1 | grep -v -i 'sparse' | tail -30
+}
+ml100k_train() {  # $1 tag, $2 timeout (s), then gpu_align.py train's other options: ML-100K's five models over the
+                 # vectors carried in .gpu/ml100k (its --root), packed from there as align-<tag>.tgz
+  local tag=$1 t=$2; shift 2
+  timeout "$t" python3 scripts/gpu_align.py train --datasets ml-100k --root .gpu/ml100k --workers 15 --tag "$tag" --out "$OUT" \
+    --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile llmrec-smollm2 "$@" 2>&1 | grep -v 'Loading weights' \
+    | tee "$OUT/train-$tag.log"
+  (cd .gpu/ml100k && pack "$tag")
+}
+repro_check() {  # $1 dataset, $2 tag, $3 and $4 timeouts (s) of encode and train: the committed finals of llmrec, llmrec-nollm
+                 # and llmrec-noprofile again at params.yaml's settings, their rows to $OUT for scripts/compare_align_rows.py
+  site_link
+  encode "$1" "$3"
+  timeout "$4" python3 scripts/gpu_align.py train --datasets "$1" --models llmrec llmrec-nollm llmrec-noprofile \
+    --workers 9 --tag "$2" --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-$2.log"
+  cp "results/runs/paper/$1/align-$2.csv" "$OUT/" 2>/dev/null
 }
 case "${1:-}" in
 T)
@@ -723,10 +740,7 @@ ML)  # twenty-fifth session, calls in this order: ML, the probe in scripts/probe
      #   python scripts/gpu_align.py encode --accelerator cpu --datasets ml-100k --encoders minilm smollm2 \
      #     --root .gpu/ml100k --cache models/encoders --out /tmp/ml/out
      # [data/ml-100k .gpu/ml100k]
-  timeout 500 python3 scripts/gpu_align.py train --datasets ml-100k --root .gpu/ml100k --workers 15 --tag ml25 --out "$OUT" \
-    --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile llmrec-smollm2 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-ml25.log"
-  (cd .gpu/ml100k && tar czf "$OUT/align-ml25.tgz" results/runs/paper/ml-100k/align-ml25.csv \
-    results/bench-runs/paper/ml-100k/align-ml25.csv models/paper/ml-100k/align models/paper/ml-100k/encode/manifest.json hparams-ml25.json)
+  ml100k_train ml25 500
   ;;
 ML2) # MovieLens-100K's second round (scripts/align_grid33.json; seed 0, validation only): ML's llmrec-smollm2 seeds 0
      # and 1 stopped at epoch 7 with their best at epoch 2 (validation 0.036 / 0.035, popularity's level) while seed 2
@@ -735,12 +749,7 @@ ML2) # MovieLens-100K's second round (scripts/align_grid33.json; seed 0, validat
      # vectors are nearly parallel (mean cosine 0.96 between two ML-100K titles, MiniLM's 0.43: probe_precision.py --cosines-only): whitening, which every
      # other text dataset chose, is the one axis. Then the chosen point's finals, every model x 3 seeds.
      # [data/ml-100k .gpu/ml100k]
-  timeout 500 python3 scripts/gpu_align.py train --datasets ml-100k --root .gpu/ml100k --workers 15 --tag grid33 --out "$OUT" \
-    --grid "$(cat scripts/align_grid33.json)" --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile llmrec-smollm2 2>&1 \
-    | grep -v 'Loading weights' | tee "$OUT/train-grid33.log"
-  (cd .gpu/ml100k && tar czf "$OUT/align-grid33.tgz" $(ls -d results/runs/paper/ml-100k/align-grid33.csv \
-    results/bench-runs/paper/ml-100k/align-grid33.csv models/paper/ml-100k/align models/paper/ml-100k/encode/manifest.json \
-    hparams-grid33.json 2>/dev/null))
+  ml100k_train grid33 500 --grid "$(cat scripts/align_grid33.json)"
   ;;
 ML3) # ML-100K's paired tests need the best baselines' per-user files, which no committed archive holds
      # (scripts/restore_per_user.py: "no archive reproduces" its sasrec and sasrec-bce rows): their finals again at
@@ -755,39 +764,26 @@ MLI) # ML-100K's paper interaction (scripts/gpu_interact.sh, served model = llmr
   site_link
   interact ml-100k 590
   ;;
-ML4) # ML2's finals again over MiniLM vectors made on the GPU, as the interaction's served model reads them (MLI's seed 0
-     # differed from ML2's by 3.2e-3: ML2 read the CPU's fp32 vectors). SmolLM2's stay the CPU's (.gpu/ml100k). After
+ML4) # ML2's finals again over MiniLM vectors made on the GPU, as the interaction's served model reads them (MLI's served
+     # seed 0, results/device-runs/ml25/MLI/align-ml-100k.csv, was not ML2's: ML2 read the CPU's fp32 vectors). SmolLM2's stay the CPU's (.gpu/ml100k). After
      # gpu_align.sh M1, M2 on the same warm machine (MiniLM to ~/site). [data/ml-100k .gpu/ml100k]
   site_link
-  export PYTHONPATH="$PWD:$PWD/.gpu/site"
-  timeout 120 python3 scripts/gpu_align.py encode --datasets ml-100k --encoders minilm --root .gpu/ml100k --out "$OUT" 2>&1 \
-    | grep -v 'Loading weights'
-  timeout 400 python3 scripts/gpu_align.py train --datasets ml-100k --root .gpu/ml100k --workers 15 --tag ml25g --out "$OUT" \
-    --models llmrec llmrec-nollm llmrec-noalign llmrec-noprofile llmrec-smollm2 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-ml25g.log"
-  (cd .gpu/ml100k && tar czf "$OUT/align-ml25g.tgz" results/runs/paper/ml-100k/align-ml25g.csv \
-    results/bench-runs/paper/ml-100k/align-ml25g.csv models/paper/ml-100k/align models/paper/ml-100k/encode/manifest.json hparams-ml25g.json)
+  encode ml-100k 120 .gpu/ml100k
+  ml100k_train ml25g 400
   ;;
 SR)  # twenty-fifth session: do Amazon Scientific's committed finals (585b4f7, before history_mean, the bag channel and
      # their code) come out the same with today's code at params.yaml's settings? llmrec, llmrec-nollm, llmrec-noprofile
      # x 3 seeds, test scored (the same runs as the committed ones, not a new configuration). Compared here, not imported:
      #   python scripts/compare_align_rows.py results/device-runs/ml25/SR/align-sciR.csv
      # (twenty-fifth session: all 63 values equal to the committed ones). After gpu_align.sh M1, M2. [data/amazon-scientific]
-  site_link
-  encode amazon-scientific 150
-  timeout 450 python3 scripts/gpu_align.py train --datasets amazon-scientific --models llmrec llmrec-nollm llmrec-noprofile \
-    --workers 9 --tag sciR --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-sciR.log"
-  cp results/runs/paper/amazon-scientific/align-sciR.csv "$OUT/" 2>/dev/null
+  repro_check amazon-scientific sciR 150 450
   ;;
 MR)  # the same check on MicroLens-50k, whose committed finals (bf90714) predate c3542ce (align_system): llmrec,
-     # llmrec-nollm, llmrec-noprofile x 3 seeds at params.yaml's settings, compared, not imported (twenty-fifth session,
-     # 366 s: all 63 values equal to the committed ones):
+     # llmrec-nollm, llmrec-noprofile x 3 seeds at params.yaml's settings, compared, not imported (twenty-fifth session:
+     # all 63 values equal to the committed ones):
      #   python scripts/compare_align_rows.py results/device-runs/ml25/MR/align-mlR.csv
      # After gpu_align.sh M1, M2. [data/microlens-50k]
-  site_link
-  encode microlens-50k 200
-  timeout 540 python3 scripts/gpu_align.py train --datasets microlens-50k --models llmrec llmrec-nollm llmrec-noprofile \
-    --workers 9 --tag mlR --out "$OUT" 2>&1 | grep -v 'Loading weights' | tee "$OUT/train-mlR.log"
-  cp results/runs/paper/microlens-50k/align-mlR.csv "$OUT/" 2>/dev/null
+  repro_check microlens-50k mlR 200 540
   ;;
 *) echo "usage: $0 T|G|W|I|MA|MB|MI|J|R|TA|TB|TC|TD|TE|TF|TG|TH|TI|TJ|TK|TL|TM|TN|TO|TP|TQ|TR|TS|EA|EB|BG|BH|BM|BMF|BGT|BF|BW|BX|BY|BZ|ML|ML2|ML3|MLI|ML4|SR|MR"; exit 2;;
 esac
