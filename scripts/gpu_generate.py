@@ -74,6 +74,13 @@ the case's commands written inline). The pools went to .gpu/pools/V5, V6 (kept o
     python scripts/gpu_generate.py tune-import --src results/device-runs/reasons-evidence/V3 --out results/reason-tuning/evidence-paper.csv
 (the paper's evidence paragraph reads the three files in results/reason-tuning/; its chosen setting is not params.yaml's)
 
+Twenty-sixth session (results/device-runs/genret26/): ML-100K's generative retrieval again, on today's served model
+(the committed runs had read the first sessions' one: aligned NDCG@10 0.1116 against the main table's seed 0).
+gpu_align.sh M1, M2, then gpu_generate.sh S1, F2, GR1 (served model: its seed-0 row equals the table's,
+`python scripts/compare_align_rows.py results/device-runs/genret26/GR1/align-ml-100k.csv`; genret seed 0 alone), GR2
+(seeds 1 and 2 side by side). Import (the three seeds replace every committed genret row; their bench rows are added):
+    python scripts/gpu_generate.py genret-import --src results/device-runs/genret26
+
 Each DIR holds what one or more device calls brought back; `import` reads every DIR together (reasons of all seeds,
 genret, timing rows).
 
@@ -252,6 +259,30 @@ def tune_import(a):
     print(t.to_string(index=False))
 
 
+GENRET_CSV, GENRET_BENCH = 'results/genret-runs/paper/ml-100k/genret.csv', 'results/bench-runs/paper/ml-100k/genret.csv'
+
+
+def genret_import(a):
+    "Generative retrieval runs (one folder per seed, `gpu_generate.sh` GR1/GR2) replace every committed genret row; their bench rows are added."
+    folders = sorted({f.parent for s in map(Path, a.src) for f in Path(s).rglob('genret.csv')})
+    if not folders: raise SystemExit(f'genret-import: no genret.csv under {a.src}')
+    runs = [pd.read_csv(d / 'genret.csv') for d in folders]
+    seeds = [sorted(set(r.seed)) for r in runs]
+    if any(len(s) != 1 for s in seeds): raise SystemExit('genret-import: a genret.csv with more than one seed')
+    if len({s[0] for s in seeds}) < len(seeds): raise SystemExit(f'genret-import: a seed in two folders ({seeds})')
+    g = pd.concat(runs, ignore_index=True).sort_values(['seed', 'model', 'metric'], kind='stable')
+    # each run's bench rows, labelled with its folder's device (a '/shared-by-N-runs' note where runs shared the GPU)
+    bench = [pd.read_csv(d / 'bench-genret.csv').assign(device=lambda b, d=d: device_label(d, b.device)) for d in folders
+             if (d / 'bench-genret.csv').exists()]
+    old = pd.read_csv(GENRET_BENCH)
+    seen = set(map(tuple, old.astype(str).to_numpy()))
+    bench = [b for b in bench if not set(map(tuple, b.astype(str).to_numpy())) <= seen]  # a re-import adds nothing
+    from llmrec.config import write_csv
+    write_csv(g, GENRET_CSV)
+    write_csv(pd.concat([old, *bench], ignore_index=True), GENRET_BENCH)
+    print(g[g.metric.isin(['NDCG@10', 'valid_item_rate'])].pivot_table(index='model', columns=['metric', 'seed'], values='value').round(4).to_string())
+
+
 def import_(a):
     from llmrec.baselines import BENCH_COLUMNS
     from llmrec.config import load_params, write_csv
@@ -368,6 +399,8 @@ if __name__ == '__main__':
     s = sub.add_parser('tune-import', help='the tuning runs as one table (default results/reason-tuning/paper.csv)')
     s.add_argument('--src', required=True, nargs='+'); s.add_argument('--out', default='results/reason-tuning/paper.csv')
     s.set_defaults(fn=tune_import)
+    s = sub.add_parser('genret-import', help='genret runs (a folder per seed, found under --src) replace the committed genret rows')
+    s.add_argument('--src', required=True, nargs='+'); s.set_defaults(fn=genret_import)
     s = sub.add_parser('import'); s.add_argument('--src', required=True, nargs='+')
     s.add_argument('--merge', action='store_true', help='keep the committed runs and add those in --src (new model/seed pairs only)')
     s.add_argument('--replace', action='store_true', help='the runs in --src replace every committed run of their models (and its bench rows)')

@@ -60,6 +60,9 @@
 #   later calls), S1 [.gpu/s1], F2 [.gpu/s2], V3 [.gpu/s3 .gpu/gguf_site], V4 llmrec:0 llmrec:1 llmrec:2 (timed out);
 #   fresh machine: V1, S1, F2, V5 [.gpu/s3 .gpu/gguf_site], then V6 (V5 with seed 1, written inline, 350 s
 #   limit). .gpu/vec/amazon-musical-instruments: `llmrec encode` as above (22 s here). Imports: see gpu_generate.py.
+# Twenty-sixth session (nvidia-h200): ML-100K's generative retrieval on today's served model: gpu_align.sh M1 [.gpu/siteA],
+#   M2 [.gpu/siteB], then S1 [.gpu/s1], F2 [.gpu/s2], GR1 [.gpu/s3 .gpu/gguf_site data/ml-100k], GR2 (no carry); what came
+#   back: results/device-runs/genret26/{GR1,GR2}; import: see gpu_generate.py (genret-import).
 set -uo pipefail
 export PYTHONPATH=".:$HOME/llmrec-gen/site:$PWD/.gpu/gguf_site" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
   NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1
@@ -124,6 +127,19 @@ tune_bg() {  # in the background: $1 timeout, $2 threads, $3 model, $4 setting n
   local t=$1 th=$2 m=$3 n=$4; shift 4
   OMP_NUM_THREADS=$th timeout "$t" python3 scripts/gpu_generate.py tune --seed 0 --align "$W/align/amazon-musical-instruments" \
     --out "$OUTC" --params "$P" --model "$m" --name "$n" --set "$@" > "$OUTC/t-$m-$n.log" 2>&1 &
+}
+genret_runs() {  # $1 name of the .tgz, $2 timeout (s), then seeds: `llmrec genret` on ML-100K per seed (GR1's served
+                 # model and params), side by side where more than one, into one folder per seed, packed together
+  local tgz=$1 lim=$2 s t0; shift 2; t0=$(date +%s)
+  for s in "$@"; do
+    shared_out "$HOME/${tgz,,}/seed$s" $#; [ $# = 1 ] && cp "$OUT/gpu.txt" "$OUTC/gpu.txt"  # alone: no '/shared' note
+    OMP_NUM_THREADS=$(( 12 / $# )) timeout "$lim" python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align-gr/ml-100k" \
+      --out "$OUTC/genret.csv" --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" \
+      --params "$W/params-gr$s.yaml" > "$OUTC/genret.log" 2>&1 &
+  done; wait
+  echo "genret_s=$(( $(date +%s) - t0 )) seeds=$*" | tee -a "$OUT/timing-$tgz.txt"
+  for s in "$@"; do grep -h "NDCG\|Error\|rror:" "$HOME/${tgz,,}/seed$s/genret.log" | tail -3; gzip -f "$HOME/${tgz,,}/seed$s/genret-lists.csv" 2>/dev/null; done
+  tar czf "$OUT/$tgz.tgz" -C "$HOME/${tgz,,}" .
 }
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" || true
 case "${1:-}" in
@@ -388,5 +404,31 @@ V7)  # NOT RUN yet (written in the twenty-fourth session for the next): the rest
   (cd "$OUTC" && ls pools-seed*.json.gz > /dev/null 2>&1 && tar cf "$OUT/V7-pools-$2-$3.tar" pools-seed*.json.gz && rm pools-seed*.json.gz)
   tar czf "$OUT/V7-$2-$3.tgz" -C "$OUTC" .
   ;;
-*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6|V1|S1|V3|V4|V5|V6|V7 [model:seed ...]"; exit 2;;
+GR1) # twenty-sixth session: ML-100K's generative retrieval again on today's served model (its runs had read the first
+     # sessions' one: aligned NDCG@10 0.1116 against the main table's seed 0). After gpu_align.sh M1, M2 (MiniLM to ~/site)
+     # and S1, F2 here, carry [.gpu/s3 .gpu/gguf_site data/ml-100k]: rejoin and convert; ML-100K encoded with MiniLM and its
+     # served model (llmrec, seed 0) trained as scripts/gpu_interact.sh does (the path whose seed 0 equals the table's:
+     # $OUT/align-ml-100k.csv is compared here with scripts/compare_align_rows.py); then genret of seed 0 alone on the GPU
+     # (its bench rows time the trie with nothing else running)
+  convert; export PYTHONPATH="$PYTHONPATH:$HOME/site"; mkdir -p "$W/keep-ml" && cp -r data/ml-100k/. "$W/keep-ml/"
+  for s in 0 1 2; do python3 - "$P" "$W/params-gr$s.yaml" $s <<'PY'
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+p['encode'].setdefault('paper', {})['encoders'] = ['minilm']   # the served model reads MiniLM's vectors
+p['profiles']['paper']['seeds'] = [int(sys.argv[3])]           # genret's LM seed (the align model is trained once, seed 0)
+yaml.safe_dump(p, open(sys.argv[2], 'w'), sort_keys=False)
+PY
+  done
+  t0=$(date +%s)
+  python3 -m llmrec.cli encode --data data/ml-100k --out "$W/vec-gr/ml-100k" --cache "$W/enc-gr" --params "$W/params-gr0.yaml" 2>&1 | tail -1
+  python3 -m llmrec.cli align --data data/ml-100k --vectors "$W/vec-gr/ml-100k" --out "$OUT/align-ml-100k.csv" \
+    --bench "$W/bench-align-gr.csv" --per-user "$W/align-gr/ml-100k" --params "$W/params-gr0.yaml" 2>&1 | grep "test HR" | tail -1
+  echo "encode_align_s=$(( $(date +%s) - t0 ))" | tee "$OUT/timing-GR1.txt"
+  genret_runs GR1 380 0
+  ;;
+GR2) # (after GR1, same machine) genret of seeds 1 and 2 side by side on GR1's served model; no carry (the data from GR1's copy)
+  [ -d data/ml-100k ] || { mkdir -p data && cp -r "$W/keep-ml" data/ml-100k; }
+  genret_runs GR2 560 1 2
+  ;;
+*) echo "usage: $0 B|S|C1|C2|B1|CF|T1|T3|E1|E2|E3|E4|E5|E7|F1|F2|F3|F4|F5|G1|G2|H4|K1|K3|K4|K5|K6|V1|S1|V3|V4|V5|V6|V7|GR1|GR2 [model:seed ...]"; exit 2;;
 esac

@@ -408,3 +408,27 @@ def test_probe_evidence_user_sentences_are_the_users_own_in_review_order():
     rd = SimpleNamespace(train=train)
     assert mod['user_sentences'](rd, 3, 2, words=2) == [['a', 'b'], ['d']]
     assert mod['user_sentences'](rd, 1, 5) == [['x']] and mod['user_sentences'](rd, 7, 5) == []
+
+
+def test_genret_import_replaces_the_rows_and_labels_each_runs_bench_rows(tmp_path):
+    "Seed folders replace every committed genret row; each run's bench rows carry its folder's device; re-importing adds none."
+    cols = ['benchmark', 'system', 'profile', 'device', 'metric', 'value']
+    res, bench = tmp_path / 'results/genret-runs/paper/ml-100k', tmp_path / 'results/bench-runs/paper/ml-100k'
+    res.mkdir(parents=True); bench.mkdir(parents=True)
+    row = lambda seed, v: pd.DataFrame([('ml-100k', m, 'paper', seed, 'NDCG@10', v) for m in ('llmrec-aligned', 'llmrec-genret')],
+                                       columns=['dataset', 'model', 'profile', 'seed', 'metric', 'value'])
+    pd.concat([row(0, 0.1), row(1, 0.1), row(2, 0.1)]).to_csv(res / 'genret.csv', index=False)  # an older served model's
+    old = pd.DataFrame([('genret-ml-100k', 'llmrec-genret', 'paper', 'NVIDIA-H200', 'constrained_ratio', 1.06)], columns=cols)
+    old.to_csv(bench / 'genret.csv', index=False)
+    for call, seed, gpu in (('GR1', 0, 'NVIDIA H200'), ('GR2', 1, 'NVIDIA H200/shared-by-2-runs')):
+        d = tmp_path / 'src' / call / f'seed{seed}'; d.mkdir(parents=True)
+        row(seed, 0.12 + seed / 100).to_csv(d / 'genret.csv', index=False); (d / 'gpu.txt').write_text(gpu + '\n')
+        old.assign(device='NVIDIA-H200', value=0.9 + seed).to_csv(d / 'bench-genret.csv', index=False)
+    for _ in range(2):
+        _run('gpu_generate.py', 'genret-import', '--src', str(tmp_path / 'src'), cwd=tmp_path)
+        g, b = pd.read_csv(res / 'genret.csv'), pd.read_csv(bench / 'genret.csv')
+        assert sorted(set(g.seed)) == [0, 1] and g.value.round(4).tolist() == [0.12, 0.12, 0.13, 0.13]
+        assert b.device.tolist() == ['NVIDIA-H200', 'NVIDIA-H200', 'NVIDIA-H200/shared-by-2-runs'] and b.value.tolist() == [1.06, 0.9, 1.9]
+    d = tmp_path / 'src' / 'GR3' / 'seed1'; d.mkdir(parents=True); row(1, 0.2).to_csv(d / 'genret.csv', index=False)
+    with pytest.raises(AssertionError, match='a seed in two folders'):
+        _run('gpu_generate.py', 'genret-import', '--src', str(tmp_path / 'src'), cwd=tmp_path)
