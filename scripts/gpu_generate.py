@@ -262,6 +262,12 @@ def tune_import(a):
 GENRET_CSV, GENRET_BENCH = 'results/genret-runs/paper/ml-100k/genret.csv', 'results/bench-runs/paper/ml-100k/genret.csv'
 
 
+def with_new_rows(old:pd.DataFrame, frames:list) -> list:
+    "`old`, then each of `frames` that has a row `old` lacks (a re-import adds nothing)."
+    seen = set(map(tuple, old.astype(str).to_numpy()))
+    return [old] + [b for b in frames if not set(map(tuple, b.astype(str).to_numpy())) <= seen]
+
+
 def genret_import(a):
     "Generative retrieval runs (one folder per seed, `gpu_generate.sh` GR1/GR2) replace every committed genret row; their bench rows are added."
     folders = sorted({f.parent for s in map(Path, a.src) for f in Path(s).rglob('genret.csv')})
@@ -274,12 +280,9 @@ def genret_import(a):
     # each run's bench rows, labelled with its folder's device (a '/shared-by-N-runs' note where runs shared the GPU)
     bench = [pd.read_csv(d / 'bench-genret.csv').assign(device=lambda b, d=d: device_label(d, b.device)) for d in folders
              if (d / 'bench-genret.csv').exists()]
-    old = pd.read_csv(GENRET_BENCH)
-    seen = set(map(tuple, old.astype(str).to_numpy()))
-    bench = [b for b in bench if not set(map(tuple, b.astype(str).to_numpy())) <= seen]  # a re-import adds nothing
     from llmrec.config import write_csv
     write_csv(g, GENRET_CSV)
-    write_csv(pd.concat([old, *bench], ignore_index=True), GENRET_BENCH)
+    write_csv(pd.concat(with_new_rows(pd.read_csv(GENRET_BENCH), bench), ignore_index=True), GENRET_BENCH)
     print(g[g.metric.isin(['NDCG@10', 'valid_item_rate'])].pivot_table(index='model', columns=['metric', 'seed'], values='value').round(4).to_string())
 
 
@@ -356,7 +359,7 @@ def import_(a):
     write_csv(b, f'results/bench-runs/paper/{DS}/generate.csv')
     genret = [pd.read_csv(s / 'genret.csv') for s in srcs if (s / 'genret.csv').exists()]
     if genret and (a.merge or a.replace):
-        committed = pd.read_csv('results/genret-runs/paper/ml-100k/genret.csv')
+        committed = pd.read_csv(GENRET_CSV)
         key = ['model', 'seed', 'metric']
         for k, g in enumerate(genret):  # a repeated seed must repeat its results; then only its timing rows are new
             both = g.merge(committed, on=key, suffixes=('', '_old'))
@@ -366,13 +369,10 @@ def import_(a):
     if genret:
         g = pd.concat(genret, ignore_index=True).sort_values(['seed', 'model', 'metric'], kind='stable')
         if g.duplicated(['model', 'seed', 'metric']).any(): raise SystemExit('a genret seed in two --src folders')
-        write_csv(g, 'results/genret-runs/paper/ml-100k/genret.csv')
+        write_csv(g, GENRET_CSV)
         gb = [pd.read_csv(s / 'bench-genret.csv') for s in srcs if (s / 'bench-genret.csv').exists()]
-        if gb and (a.merge or a.replace):
-            old = pd.read_csv('results/bench-runs/paper/ml-100k/genret.csv')
-            seen = set(map(tuple, old.astype(str).to_numpy()))
-            gb = [old] + [b for b in gb if not set(map(tuple, b.astype(str).to_numpy())) <= seen]  # a re-import adds nothing
-        if gb: write_csv(pd.concat(gb, ignore_index=True), 'results/bench-runs/paper/ml-100k/genret.csv')
+        if gb and (a.merge or a.replace): gb = with_new_rows(pd.read_csv(GENRET_BENCH), gb)
+        if gb: write_csv(pd.concat(gb, ignore_index=True), GENRET_BENCH)
     print(out.pivot_table(index='model', columns='metric', values='value').round(4).to_string())
 
 
