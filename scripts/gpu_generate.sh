@@ -79,6 +79,10 @@ p['generate']['paper'].setdefault('genret', {})['lm_cache'] = f'{w}/encoders'
 yaml.safe_dump(p, open(f'{w}/params.yaml', 'w'), sort_keys=False)
 p['profiles']['paper']['seeds'] = [1]                      # genret of seed 1 (its LM's seed; the served model stays seed 0's)
 yaml.safe_dump(p, open(f'{w}/params-s1.yaml', 'w'), sort_keys=False)
+p['encode'].setdefault('paper', {})['encoders'] = ['minilm']  # GR1, GR2: the served model from MiniLM's vectors, and
+for s in range(3):                                         # genret's LM seed s (the align model is trained once, seed 0)
+    p['profiles']['paper']['seeds'] = [s]
+    yaml.safe_dump(p, open(f'{w}/params-gr{s}.yaml', 'w'), sort_keys=False)
 PY
 P=$W/params.yaml
 rejoin() {  # the three parts of the SmolLM2 GGUF as one file, in a package that encode.smollm2_dir finds; a call that
@@ -94,8 +98,8 @@ restore() {  # the MI data and vectors a call did not carry, from V1's copies in
 convert() {  # rejoin; the GGUF converted once to a model folder under $W/encoders (encode.smollm2_dir)
   rejoin; python3 -c "from llmrec.encode import smollm2_dir; print(smollm2_dir('$W/encoders'))" 2>&1 | tail -1
 }
-shared_out() {  # OUTC=$1, fresh; its device label says that $2 runs shared the GPU
-  OUTC=$1; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")/shared-by-$2-runs" > "$OUTC/gpu.txt"
+shared_out() {  # OUTC=$1, fresh; its device label says that $2 runs shared the GPU (none where $2 is 1: it ran alone)
+  OUTC=$1; rm -rf "$OUTC"; mkdir -p "$OUTC"; echo "$(cat "$OUT/gpu.txt")$([ "$2" -gt 1 ] && echo "/shared-by-$2-runs")" > "$OUTC/gpu.txt"
 }
 reasons_run() {  # $1 timeout, $2 threads, $3 model, $4 seed, $5 log, [$6 generate overrides key=value ...]: gpu_generate.py
                  # reasons on the MI served model, into $OUTC
@@ -132,7 +136,7 @@ genret_runs() {  # $1 name of the .tgz, $2 timeout (s), then seeds: `llmrec genr
                  # model and params), side by side where more than one, into one folder per seed, packed together
   local tgz=$1 lim=$2 s t0; shift 2; t0=$(date +%s)
   for s in "$@"; do
-    shared_out "$HOME/${tgz,,}/seed$s" $#; [ $# = 1 ] && cp "$OUT/gpu.txt" "$OUTC/gpu.txt"  # alone: no '/shared' note
+    shared_out "$HOME/${tgz,,}/seed$s" $#
     OMP_NUM_THREADS=$(( 12 / $# )) timeout "$lim" python3 -m llmrec.cli genret --data data/ml-100k --align "$W/align-gr/ml-100k" \
       --out "$OUTC/genret.csv" --bench "$OUTC/bench-genret.csv" --lists "$OUTC/genret-lists.csv" \
       --params "$W/params-gr$s.yaml" > "$OUTC/genret.log" 2>&1 &
@@ -411,14 +415,6 @@ GR1) # twenty-sixth session: ML-100K's generative retrieval again on today's ser
      # $OUT/align-ml-100k.csv is compared here with scripts/compare_align_rows.py); then genret of seed 0 alone on the GPU
      # (its bench rows time the trie with nothing else running)
   convert; export PYTHONPATH="$PYTHONPATH:$HOME/site"; mkdir -p "$W/keep-ml" && cp -r data/ml-100k/. "$W/keep-ml/"
-  for s in 0 1 2; do python3 - "$P" "$W/params-gr$s.yaml" $s <<'PY'
-import sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-p['encode'].setdefault('paper', {})['encoders'] = ['minilm']   # the served model reads MiniLM's vectors
-p['profiles']['paper']['seeds'] = [int(sys.argv[3])]           # genret's LM seed (the align model is trained once, seed 0)
-yaml.safe_dump(p, open(sys.argv[2], 'w'), sort_keys=False)
-PY
-  done
   t0=$(date +%s)
   python3 -m llmrec.cli encode --data data/ml-100k --out "$W/vec-gr/ml-100k" --cache "$W/enc-gr" --params "$W/params-gr0.yaml" 2>&1 | tail -1
   python3 -m llmrec.cli align --data data/ml-100k --vectors "$W/vec-gr/ml-100k" --out "$OUT/align-ml-100k.csv" \
